@@ -1,0 +1,8 @@
+//! Command-line runner for the migrations (`up`, `down`, `status`, `fresh`, ...).
+
+use sea_orm_migration::prelude::*;
+
+#[tokio::main]
+async fn main() {
+    cli::run_cli(migration::Migrator).await;
+}

@@ -1,0 +1,115 @@
+//! Typed configuration: every setting is a command-line flag and an environment variable.
+
+use std::{fmt, net::SocketAddr, path::PathBuf};
+
+/// A string that must never be printed (signing secrets, passwords).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself; call only where it is used, never to log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// When to fill an empty database with the demo data set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoData {
+    /// Only on the embedded default database (a SQLite file in the data directory).
+    Auto,
+    /// Whenever the database has no users yet.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Settings shared by every subcommand.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Config {
+    /// Database URL (`sqlite://...` or `postgres://...`). Default: a SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Directory for the embedded SQLite database and the generated signing secret.
+    #[arg(long, env = "DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Maximum open database connections per server instance.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_max_connections: u32,
+
+    /// HMAC-SHA256 secret that signs bearer tokens (at least 32 bytes). Required with
+    /// an external database, so that every instance accepts every other's tokens;
+    /// on the embedded default a random one is generated once and kept in the data directory.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// `iss` claim written into and required of every token.
+    #[arg(long, env = "JWT_ISSUER", default_value = "session-analytics")]
+    pub jwt_issuer: String,
+
+    /// `aud` claim written into and required of every token.
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "session-analytics-api")]
+    pub jwt_audience: String,
+
+    /// Lifetime of the tokens `login` and `token` issue, in seconds.
+    #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 3600, value_parser = clap::value_parser!(u32).range(60..=2_592_000))]
+    pub token_ttl_seconds: u32,
+
+    /// When to fill an empty database with the demo data set.
+    #[arg(long, env = "DEMO_DATA", value_enum, default_value_t = DemoData::Auto)]
+    pub demo_data: DemoData,
+}
+
+impl Config {
+    /// The database URL in force: the configured one, or the embedded SQLite file.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("session-analytics.db").display()
+            ),
+        }
+    }
+
+    /// True when running on the embedded default (no `DATABASE_URL` given).
+    pub fn is_embedded_default(&self) -> bool {
+        self.database_url.is_none()
+    }
+
+    /// Whether an empty database gets the demo data set.
+    pub fn wants_demo_data(&self) -> bool {
+        match self.demo_data {
+            DemoData::Auto => self.is_embedded_default(),
+            DemoData::Always => true,
+            DemoData::Never => false,
+        }
+    }
+}
+
+/// Settings of the `serve` subcommand.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ServeConfig {
+    /// Address and port to listen on.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8000")]
+    pub bind: SocketAddr,
+}

@@ -1,0 +1,59 @@
+//! `session_activities`: the raw log of what viewers do in sessions, from which the rollups can be recomputed.
+
+use sea_orm::entity::prelude::*;
+
+use super::enums::ActivityKind;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "session_activities")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub session_id: i64,
+    pub user_id: i64,
+    pub event_ticket_id: Option<i64>,
+    pub kind: ActivityKind,
+    pub occurred_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::session::Entity",
+        from = "Column::SessionId",
+        to = "super::session::Column::Id"
+    )]
+    Session,
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::UserId",
+        to = "super::user::Column::Id"
+    )]
+    User,
+    #[sea_orm(
+        belongs_to = "super::event_ticket::Entity",
+        from = "Column::EventTicketId",
+        to = "super::event_ticket::Column::Id"
+    )]
+    EventTicket,
+}
+
+impl Related<super::session::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Session.def()
+    }
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::User.def()
+    }
+}
+
+impl Related<super::event_ticket::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::EventTicket.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

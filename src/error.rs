@@ -1,0 +1,110 @@
+//! The one application error type, and its single mapping to GraphQL errors.
+//!
+//! Every failure a client can see is one of these variants, each with a stable
+//! `extensions.code` and the numeric `extensions.status` the REST API used.
+//! Internal detail (driver messages, SQL) is logged where the error is created
+//! and never reaches the client.
+
+use async_graphql::ErrorExtensions;
+use sea_orm::DbErr;
+
+/// A failure with a stable code that a client can act on.
+///
+/// It deliberately does not implement `Display`: async-graphql converts every
+/// `Display` type into an error *without* extensions, and that conversion would
+/// silently win over ours and drop the code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppError {
+    Unauthenticated(String),
+    Forbidden,
+    NotEventHost,
+    SessionNotFound,
+    EventNotFound,
+    BadRequest(String),
+    RateLimited,
+    ServiceUnavailable,
+    Internal,
+}
+
+impl AppError {
+    /// The stable machine-readable code, as listed in the API contract.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotEventHost => "NOT_EVENT_HOST",
+            Self::SessionNotFound => "SESSION_NOT_FOUND",
+            Self::EventNotFound => "EVENT_NOT_FOUND",
+            Self::BadRequest(_) => "BAD_REQUEST",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            Self::Internal => "INTERNAL",
+        }
+    }
+
+    /// The numeric status the REST API returned for the same condition.
+    pub fn status(&self) -> u32 {
+        match self {
+            Self::Unauthenticated(_) => 401,
+            Self::Forbidden => 403,
+            Self::NotEventHost => 4_030_201,
+            Self::SessionNotFound => 404_800,
+            Self::EventNotFound => 4_040_200,
+            Self::BadRequest(_) => 400,
+            Self::RateLimited => 429,
+            Self::ServiceUnavailable => 503,
+            Self::Internal => 500,
+        }
+    }
+
+    /// The human-readable message; never internal detail.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated(m) | Self::BadRequest(m) => m.clone(),
+            Self::Forbidden => {
+                "only super admins, organizer admins and event admins may read event data".into()
+            }
+            Self::NotEventHost => "you are not a host of this event".into(),
+            Self::SessionNotFound => "no session with that id".into(),
+            Self::EventNotFound => "no event with that id".into(),
+            Self::RateLimited => "too many requests; slow down".into(),
+            Self::ServiceUnavailable => {
+                "the database cannot be reached right now; try again shortly".into()
+            }
+            Self::Internal => "internal error".into(),
+        }
+    }
+
+    /// Shorthand for a `BAD_REQUEST` with a message that says what to fix.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest(message.into())
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        // Logged here, once, because the client only ever sees the generic variant.
+        match &err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+                tracing::warn!(error = %err, "database unavailable");
+                Self::ServiceUnavailable
+            }
+            _ => {
+                tracing::error!(error = %err, "database error");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+            ext.set("code", err.code());
+            ext.set("status", err.status());
+        })
+    }
+}
+
+/// Resolver result: errors become GraphQL errors with `code` and `status`.
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,159 @@
+//! Page sizes, opaque cursors and `PageInfo`, shared by every connection.
+
+use async_graphql::SimpleObject;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::error::{AppError, AppResult};
+
+/// Largest `first` for lists of events and sessions.
+pub const MAX_PAGE_SIZE: i32 = 100;
+/// Largest `first` for registrant lists (the host's table pages through thousands).
+pub const MAX_REGISTRANT_PAGE_SIZE: i32 = 500;
+
+/// Checks `first` against `0..=max`.
+pub fn page_size(first: i32, max: i32) -> AppResult<usize> {
+    if (0..=max).contains(&first) {
+        Ok(first as usize)
+    } else {
+        Err(AppError::bad_request(format!(
+            "`first` must be between 0 and {max}, got {first}"
+        )))
+    }
+}
+
+/// Cursors are base64url JSON: opaque to clients, but cheap to decode and validate.
+pub fn encode_cursor<T: Serialize>(value: &T) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap_or_default())
+}
+
+pub fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> AppResult<T> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| {
+            AppError::bad_request("`after` is not a cursor from this list; pass an `endCursor`")
+        })
+}
+
+/// Relay page information.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct PageInfo {
+    /// True when there are items before this page (a cursor was given).
+    pub has_previous_page: bool,
+    /// True when there are more items after this page.
+    pub has_next_page: bool,
+    /// Cursor of the first item of this page.
+    pub start_cursor: Option<String>,
+    /// Cursor of the last item of this page; pass it as `after` for the next page.
+    pub end_cursor: Option<String>,
+}
+
+/// A page of nodes with their cursors.
+pub struct Page<N> {
+    pub edges: Vec<(String, N)>,
+    pub has_next: bool,
+    pub has_previous: bool,
+}
+
+impl<N> Page<N> {
+    /// Builds a page from up to `size + 1` rows: the extra row only says a next page exists.
+    pub fn from_rows<R>(
+        mut rows: Vec<R>,
+        size: usize,
+        has_previous: bool,
+        cursor: impl Fn(&R) -> String,
+        node: impl Fn(R) -> N,
+    ) -> Self {
+        let has_next = rows.len() > size;
+        rows.truncate(size);
+        let edges = rows
+            .into_iter()
+            .map(|row| (cursor(&row), node(row)))
+            .collect();
+        Self {
+            edges,
+            has_next,
+            has_previous,
+        }
+    }
+
+    pub fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous,
+            has_next_page: self.has_next,
+            start_cursor: self.edges.first().map(|(c, _)| c.clone()),
+            end_cursor: self.edges.last().map(|(c, _)| c.clone()),
+        }
+    }
+}
+
+/// Declares a Relay connection type and its edge type over `Page<$node>`, with a
+/// `totalCount` answered by `$count` (a [`TotalCount`]) only when asked for.
+macro_rules! connection {
+    ($conn:ident, $edge:ident, $node:ty, $count:ty, $what:literal) => {
+        #[doc = concat!("A page of ", $what, ".")]
+        pub struct $conn {
+            pub(crate) page: $crate::graphql::pagination::Page<$node>,
+            pub(crate) count: $count,
+        }
+
+        #[async_graphql::Object]
+        impl $conn {
+            #[doc = concat!("The ", $what, " of this page with their cursors.")]
+            async fn edges(&self) -> Vec<$edge> {
+                self.page
+                    .edges
+                    .iter()
+                    .map(|(cursor, node)| $edge {
+                        cursor: cursor.clone(),
+                        node: node.clone(),
+                    })
+                    .collect()
+            }
+
+            #[doc = concat!("The ", $what, " of this page.")]
+            async fn nodes(&self) -> Vec<$node> {
+                self.page
+                    .edges
+                    .iter()
+                    .map(|(_, node)| node.clone())
+                    .collect()
+            }
+
+            /// Where this page sits in the whole list.
+            async fn page_info(&self) -> $crate::graphql::pagination::PageInfo {
+                self.page.page_info()
+            }
+
+            #[doc = concat!("How many ", $what, " match the filters, on all pages together.")]
+            async fn total_count(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> async_graphql::Result<i32> {
+                use $crate::graphql::pagination::TotalCount;
+                let total = self.count.total(ctx).await?;
+                Ok(i32::try_from(total).unwrap_or(i32::MAX))
+            }
+        }
+
+        #[doc = concat!("One of the ", $what, " with its cursor.")]
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $edge {
+            /// Pass as `after` to continue after this item.
+            pub cursor: String,
+            #[doc = concat!("One of the ", $what, ".")]
+            pub node: $node,
+        }
+    };
+}
+pub(crate) use connection;
+
+/// Answers a connection's `totalCount`.
+pub trait TotalCount {
+    fn total(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> impl std::future::Future<Output = AppResult<i64>> + Send;
+}

@@ -1,0 +1,68 @@
+//! `event(id)` and `events`: the events the viewer hosts.
+
+use async_graphql::{Context, ID, Object, Result};
+
+use super::parse_id;
+use crate::{
+    error::AppError,
+    graphql::{
+        context::{db, request},
+        guard::HostRoleGuard,
+        pagination::{MAX_PAGE_SIZE, Page, page_size},
+        types::event::{Event, EventConnection, EventCount, TimeCursor},
+    },
+    store,
+};
+
+#[derive(Default)]
+pub struct EventQuery;
+
+#[Object]
+impl EventQuery {
+    /// One event the viewer hosts.
+    #[graphql(guard = "HostRoleGuard")]
+    async fn event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Event id.")] id: ID,
+    ) -> Result<Option<Event>> {
+        let id = parse_id(&id, "an event")?;
+        let event = store::events::find(db(ctx)?, id)
+            .await
+            .map_err(AppError::from)?
+            .ok_or(AppError::EventNotFound)?;
+        request(ctx)?.host_of(&event).await?;
+        Ok(Some(Event::hosted(event)))
+    }
+
+    /// The events the viewer may host, newest first.
+    #[graphql(guard = "HostRoleGuard")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100.", default = 20)] first: i32,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<EventConnection> {
+        let size = page_size(first, MAX_PAGE_SIZE)?;
+        let access = request(ctx)?.admin().await?;
+        let rows = store::events::hosted_page(
+            db(ctx)?,
+            &access,
+            TimeCursor::decode(after.as_deref())?,
+            size as u64 + 1,
+        )
+        .await
+        .map_err(AppError::from)?;
+        let page = Page::from_rows(
+            rows,
+            size,
+            after.is_some(),
+            |e| TimeCursor::encode(e.start_time, e.id),
+            Event::hosted,
+        );
+        Ok(EventConnection {
+            page,
+            count: EventCount,
+        })
+    }
+}

@@ -1,0 +1,45 @@
+//! `login`: exchanges an email and password for a bearer token.
+
+use async_graphql::{Context, Object, Result};
+
+use crate::{
+    auth::{Keys, password},
+    error::AppError,
+    graphql::{
+        context::db,
+        types::viewer::{LoginPayload, Viewer},
+    },
+    store,
+};
+
+#[derive(Default)]
+pub struct LoginMutation;
+
+#[Object]
+impl LoginMutation {
+    /// Exchanges an email and password for a bearer token (JWT) to send as
+    /// `Authorization: Bearer <token>`.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's email address (case-insensitive).")] email: String,
+        #[graphql(desc = "The account's password.")] password: String,
+    ) -> Result<LoginPayload> {
+        let user = store::people::by_email(db(ctx)?, &email)
+            .await
+            .map_err(AppError::from)?;
+        // Verify even when there is no such user, so both cases take the same time.
+        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        let ok = password::verify(password, stored).await?;
+        let Some(user) = user.filter(|_| ok) else {
+            return Err(AppError::Unauthenticated("wrong email or password".into()).into());
+        };
+        let keys = ctx.data::<Keys>().map_err(|_| AppError::Internal)?;
+        let issued = keys.issue(user.id, user.role)?;
+        Ok(LoginPayload {
+            token: issued.token,
+            expires_at: issued.expires_at,
+            viewer: Viewer(user),
+        })
+    }
+}

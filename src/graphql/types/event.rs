@@ -1,0 +1,157 @@
+//! `Event` and its sessions table, plus the connection types of both.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+
+use super::session::Session;
+use crate::{
+    entity::{enums::SessionFormat, event},
+    error::AppResult,
+    graphql::{
+        context::{db, request},
+        loaders::{SessionCountKey, SessionPageKey},
+        pagination::{
+            MAX_PAGE_SIZE, Page, TotalCount, connection, decode_cursor, encode_cursor, page_size,
+        },
+        request_loader,
+    },
+    store::{
+        self,
+        sessions::{SessionFilter, SessionPageArgs},
+    },
+};
+
+/// Cursor of time-ordered lists (sessions, events): the start time and the id.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct TimeCursor {
+    t: DateTime<Utc>,
+    i: i64,
+}
+
+impl TimeCursor {
+    pub(crate) fn encode(t: DateTime<Utc>, i: i64) -> String {
+        encode_cursor(&Self { t, i })
+    }
+
+    pub(crate) fn decode(after: Option<&str>) -> AppResult<Option<(DateTime<Utc>, i64)>> {
+        after
+            .map(|c| decode_cursor::<Self>(c).map(|c| (c.t, c.i)))
+            .transpose()
+    }
+}
+
+/// An event the viewer hosts. Only built after the host check.
+#[derive(Clone)]
+pub struct Event(pub(crate) Arc<event::Model>);
+
+impl Event {
+    pub(crate) fn hosted(model: event::Model) -> Self {
+        Self(Arc::new(model))
+    }
+}
+
+connection!(
+    SessionConnection,
+    SessionEdge,
+    Session,
+    SessionCount,
+    "sessions"
+);
+connection!(EventConnection, EventEdge, Event, EventCount, "events");
+
+/// Counts an event's sessions on demand.
+pub struct SessionCount(SessionCountKey);
+
+impl TotalCount for SessionCount {
+    async fn total(&self, ctx: &Context<'_>) -> AppResult<i64> {
+        Ok(request_loader(ctx)?
+            .load_one(self.0.clone())
+            .await?
+            .unwrap_or(0))
+    }
+}
+
+/// Counts the viewer's hosted events on demand.
+pub struct EventCount;
+
+impl TotalCount for EventCount {
+    async fn total(&self, ctx: &Context<'_>) -> AppResult<i64> {
+        let access = request(ctx)?.admin().await?;
+        let total = store::events::hosted_count(db(ctx)?, &access).await?;
+        Ok(i64::try_from(total).unwrap_or(i64::MAX))
+    }
+}
+
+#[Object]
+impl Event {
+    /// Event id.
+    async fn id(&self) -> ID {
+        self.0.id.into()
+    }
+
+    /// Event name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The organizer running the event.
+    async fn organizer_id(&self) -> ID {
+        self.0.organizer_id.into()
+    }
+
+    /// When the event begins.
+    async fn start_time(&self) -> DateTime<Utc> {
+        self.0.start_time
+    }
+
+    /// When the event ends.
+    async fn end_time(&self) -> DateTime<Utc> {
+        self.0.end_time
+    }
+
+    /// The Analytics -> Sessions table: the event's sessions, ordered by start time.
+    async fn sessions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100.", default = 20)] first: i32,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Case-insensitive match on the title.")] search: Option<String>,
+        #[graphql(desc = "Only sessions of this format.")] format: Option<SessionFormat>,
+    ) -> Result<SessionConnection> {
+        let size = page_size(first, MAX_PAGE_SIZE)?;
+        let filter = SessionFilter {
+            search: search
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
+            format,
+        };
+        let args = SessionPageArgs {
+            filter: filter.clone(),
+            after: TimeCursor::decode(after.as_deref())?,
+            limit: size as u64 + 1,
+        };
+        let rows = request_loader(ctx)?
+            .load_one(SessionPageKey {
+                event_id: self.0.id,
+                args,
+            })
+            .await?
+            .unwrap_or_default();
+        let page = Page::from_rows(
+            rows.iter().cloned().collect(),
+            size,
+            after.is_some(),
+            |s| TimeCursor::encode(s.start_time, s.id),
+            Session::hosted,
+        );
+        Ok(SessionConnection {
+            page,
+            count: SessionCount(SessionCountKey {
+                event_id: self.0.id,
+                args: filter,
+            }),
+        })
+    }
+}

@@ -1,0 +1,134 @@
+//! `RegisteredHolderUser`: a ticket holder's registration for a session.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, Object};
+use chrono::{DateTime, Utc};
+
+use crate::{
+    entity::enums::RegistrationType,
+    error::AppResult,
+    graphql::{loaders::RegistrantCountKey, pagination::TotalCount, request_loader},
+    store::registrants::{self, RegistrantRow},
+};
+
+/// Orders of the registrant list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum, serde::Serialize, serde::Deserialize)]
+pub enum RegistrantOrder {
+    /// Earliest registration first.
+    RegistrationDateAsc,
+    /// Latest registration first.
+    RegistrationDateDesc,
+    /// By last name, A to Z, ignoring case.
+    LastNameAsc,
+    /// Most engaged first.
+    EngagementDesc,
+}
+
+impl From<RegistrantOrder> for registrants::RegistrantOrder {
+    fn from(order: RegistrantOrder) -> Self {
+        match order {
+            RegistrantOrder::RegistrationDateAsc => Self::RegistrationDateAsc,
+            RegistrantOrder::RegistrationDateDesc => Self::RegistrationDateDesc,
+            RegistrantOrder::LastNameAsc => Self::LastNameAsc,
+            RegistrantOrder::EngagementDesc => Self::EngagementDesc,
+        }
+    }
+}
+
+/// A ticket holder registered for (or interested in) a session, with attendance.
+#[derive(Clone)]
+pub struct RegisteredHolderUser {
+    row: Arc<RegistrantRow>,
+    /// The session's video length, for engagement.
+    video_seconds: Option<i32>,
+}
+
+impl RegisteredHolderUser {
+    pub fn new(row: RegistrantRow, video_seconds: Option<i32>) -> Self {
+        Self {
+            row: Arc::new(row),
+            video_seconds,
+        }
+    }
+}
+
+/// Watched share of the video in percent, at most 100; 0 without a video.
+pub fn engagement(watch_seconds: i32, video_seconds: Option<i32>) -> f64 {
+    match video_seconds {
+        Some(video) if video > 0 => {
+            (f64::from(watch_seconds.max(0)) * 100.0 / f64::from(video)).min(100.0)
+        }
+        _ => 0.0,
+    }
+}
+
+#[Object]
+impl RegisteredHolderUser {
+    /// The holder's event ticket.
+    async fn event_ticket_id(&self) -> ID {
+        self.row.event_ticket_id.into()
+    }
+
+    /// The ticket holder's user id.
+    async fn user_id(&self) -> ID {
+        self.row.user_id.into()
+    }
+
+    /// The holder's first name.
+    async fn first_name(&self) -> Option<&str> {
+        self.row.first_name.as_deref()
+    }
+
+    /// The holder's last name.
+    async fn last_name(&self) -> Option<&str> {
+        self.row.last_name.as_deref()
+    }
+
+    /// The holder's email address.
+    async fn email(&self) -> &str {
+        &self.row.email
+    }
+
+    /// The holder's phone number.
+    async fn phone_number(&self) -> Option<&str> {
+        self.row.phone_number.as_deref()
+    }
+
+    /// True when the holder joined the session.
+    async fn attended(&self) -> bool {
+        self.row.attended
+    }
+
+    /// When the holder registered for or bookmarked the session.
+    async fn registration_date(&self) -> DateTime<Utc> {
+        self.row.registered_at
+    }
+
+    /// Registered, or only interested (bookmarked).
+    async fn registration_type(&self) -> RegistrationType {
+        self.row.registration_type
+    }
+
+    /// Seconds of the session's video the holder watched.
+    async fn watch_time_seconds(&self) -> i32 {
+        self.row.watch_time_seconds
+    }
+
+    /// Watched share of the session's video in percent, 0 to 100; 0 where the session has no video.
+    async fn engagement(&self) -> f64 {
+        engagement(self.row.watch_time_seconds, self.video_seconds)
+    }
+}
+
+/// Counts a registrant list's matches on demand.
+pub struct RegistrantCount(pub RegistrantCountKey);
+
+impl TotalCount for RegistrantCount {
+    async fn total(&self, ctx: &Context<'_>) -> AppResult<i64> {
+        Ok(request_loader(ctx)?
+            .load_one(self.0.clone())
+            .await?
+            .unwrap_or(0))
+    }
+}

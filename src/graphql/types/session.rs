@@ -1,0 +1,409 @@
+//! `Session`: one session with its settings and its expand fields.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Duration, Utc};
+
+use super::{
+    asset::MuxAsset,
+    registrant::{RegisteredHolderUser, RegistrantCount, RegistrantOrder},
+    speaker::Speaker,
+    sponsor::Sponsor,
+    stats::SessionStats,
+};
+use crate::{
+    entity::{
+        enums::{SessionFormat, SessionVisibility, StreamProvider, SubStreamProvider},
+        session,
+    },
+    graphql::{
+        loaders::{
+            AssetsKey, RegistrantCountKey, RegistrantPageKey, SpeakersKey, SponsorsKey, StatsKey,
+            ViewerPresenceKey, ViewerTicketsKey,
+        },
+        pagination::{
+            MAX_REGISTRANT_PAGE_SIZE, Page, connection, decode_cursor, encode_cursor, page_size,
+        },
+        request_loader,
+    },
+    store::registrants::{RegistrantFilter, RegistrantKey, RegistrantPageArgs},
+};
+
+/// How long before its start a session opens for check-in.
+const CHECK_IN_OPENS_BEFORE_MINUTES: i64 = 15;
+
+/// The viewer's own state for a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
+pub enum SessionStatus {
+    /// The viewer is registered; check-in is not open.
+    Registered,
+    /// The viewer is registered and the check-in window is open now.
+    CheckInAvailable,
+    /// The viewer is in the session's meeting right now.
+    InMeeting,
+}
+
+/// One session of an event. Only built for viewers who host its event, so every
+/// field below is already authorized.
+#[derive(Clone)]
+pub struct Session(pub(crate) Arc<session::Model>);
+
+impl Session {
+    pub(crate) fn hosted(model: session::Model) -> Self {
+        Self(Arc::new(model))
+    }
+
+    /// True while check-in is open: from shortly before the start until the end, or
+    /// until the allowed lateness has passed when the session sets one.
+    fn check_in_open(&self, now: DateTime<Utc>) -> bool {
+        let s = &self.0;
+        let opens = s.start_time - Duration::minutes(CHECK_IN_OPENS_BEFORE_MINUTES);
+        let closes = match s.allowed_minutes_to_join_late {
+            Some(late) => (s.start_time + Duration::minutes(i64::from(late))).min(s.end_time),
+            None => s.end_time,
+        };
+        opens <= now && now <= closes
+    }
+}
+
+/// Cursor of a registrant page: the order, its sort key and the registration id.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RegistrantCursor {
+    o: RegistrantOrder,
+    k: RegistrantKey,
+    i: i64,
+}
+
+connection!(
+    RegisteredHolderUserConnection,
+    RegisteredHolderUserEdge,
+    RegisteredHolderUser,
+    RegistrantCount,
+    "registered ticket holders"
+);
+
+#[Object]
+impl Session {
+    /// Session id.
+    async fn id(&self) -> ID {
+        self.0.id.into()
+    }
+
+    /// Id of the event the session belongs to.
+    async fn event_id(&self) -> ID {
+        self.0.event_id.into()
+    }
+
+    /// Session name.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// When the session begins.
+    async fn start_time(&self) -> DateTime<Utc> {
+        self.0.start_time
+    }
+
+    /// When the session ends.
+    async fn end_time(&self) -> DateTime<Utc> {
+        self.0.end_time
+    }
+
+    /// The platform or room where the session takes place.
+    async fn location(&self) -> Option<&str> {
+        self.0.location.as_deref()
+    }
+
+    /// What the session is about.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// How many attendees can join.
+    async fn capacity(&self) -> Option<i32> {
+        self.0.capacity
+    }
+
+    /// The viewer's own state for this session; null when the viewer holds no
+    /// registration for it. Check-in opens 15 minutes before the start and closes at
+    /// the end, or once `allowedMinutesToJoinLate` have passed since the start.
+    async fn status(&self, ctx: &Context<'_>) -> Result<Option<SessionStatus>> {
+        let loader = request_loader(ctx)?;
+        let tickets = loader.load_one(ViewerTicketsKey(self.0.id)).await?;
+        if tickets.and_then(|t| t.held).is_none() {
+            return Ok(None);
+        }
+        if loader
+            .load_one(ViewerPresenceKey(self.0.id))
+            .await?
+            .unwrap_or(false)
+        {
+            return Ok(Some(SessionStatus::InMeeting));
+        }
+        Ok(Some(if self.check_in_open(Utc::now()) {
+            SessionStatus::CheckInAvailable
+        } else {
+            SessionStatus::Registered
+        }))
+    }
+
+    /// How the session is run.
+    async fn format(&self) -> SessionFormat {
+        self.0.format
+    }
+
+    /// The viewer's ticket registered for this session, if any.
+    async fn current_user_registered_event_ticket_id(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<ID>> {
+        let tickets = request_loader(ctx)?
+            .load_one(ViewerTicketsKey(self.0.id))
+            .await?;
+        Ok(tickets.and_then(|t| t.held).map(ID::from))
+    }
+
+    /// A ticket registered for this session that the viewer purchased, if any.
+    async fn purchaser_user_registered_event_ticket_id(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<ID>> {
+        let tickets = request_loader(ctx)?
+            .load_one(ViewerTicketsKey(self.0.id))
+            .await?;
+        Ok(tickets.and_then(|t| t.purchased).map(ID::from))
+    }
+
+    /// Video length in seconds; null where the session has no video (workshops, networking).
+    async fn duration(&self) -> Option<i32> {
+        self.0.duration_seconds
+    }
+
+    /// True when attendees cannot see the session.
+    async fn hide_session_from_attendees(&self) -> bool {
+        self.0.hide_session_from_attendees
+    }
+
+    /// True when attendees can ask questions.
+    #[graphql(name = "enableQandA")]
+    async fn enable_qanda(&self) -> bool {
+        self.0.enable_qanda
+    }
+
+    /// True when attendees can chat.
+    async fn enable_chat(&self) -> bool {
+        self.0.enable_chat
+    }
+
+    /// True when attendees can answer polls.
+    async fn enable_poll(&self) -> bool {
+        self.0.enable_poll
+    }
+
+    /// Secret key of the live stream.
+    async fn stream_key(&self) -> Option<&str> {
+        self.0.stream_key.as_deref()
+    }
+
+    /// Address of the live stream page.
+    async fn stream_url(&self) -> Option<&str> {
+        self.0.stream_url.as_deref()
+    }
+
+    /// Where the stream comes from.
+    async fn stream_provider(&self) -> Option<StreamProvider> {
+        self.0.stream_provider
+    }
+
+    /// The studio's real-time provider, for sessions run in the studio.
+    async fn sub_stream_provider(&self) -> Option<SubStreamProvider> {
+        self.0.sub_stream_provider
+    }
+
+    /// RTMP ingest URL for streaming software, for RTMP sessions.
+    async fn rtmp_url(&self) -> Option<&str> {
+        self.0.rtmp_url.as_deref()
+    }
+
+    /// True when the session is broadcast from the built-in studio.
+    async fn accel_events_studio(&self) -> bool {
+        self.0.accel_events_studio
+    }
+
+    /// True when the video starts playing by itself.
+    async fn direct_video_auto_start(&self) -> bool {
+        self.0.direct_video_auto_start
+    }
+
+    /// The session's video assets (Mux), oldest first.
+    async fn asset_list(&self, ctx: &Context<'_>) -> Result<Vec<MuxAsset>> {
+        let assets = request_loader(ctx)?.load_one(AssetsKey(self.0.id)).await?;
+        Ok(assets
+            .map(|list| list.iter().cloned().map(MuxAsset).collect())
+            .unwrap_or_default())
+    }
+
+    /// True when the donation button is shown.
+    async fn display_donation(&self) -> bool {
+        self.0.display_donation
+    }
+
+    /// Zoom meeting password.
+    async fn meeting_password(&self) -> Option<&str> {
+        self.0.meeting_password.as_deref()
+    }
+
+    /// Height of the closed-caption area, in pixels.
+    async fn closed_caption_height(&self) -> Option<i32> {
+        self.0.closed_caption_height
+    }
+
+    /// Address of the live closed-caption feed.
+    async fn closed_caption_url(&self) -> Option<&str> {
+        self.0.closed_caption_url.as_deref()
+    }
+
+    /// True when the session is recorded.
+    async fn record_session(&self) -> bool {
+        self.0.record_session
+    }
+
+    /// True when attendees do not see the video controls.
+    async fn hide_video_controls(&self) -> bool {
+        self.0.hide_video_controls
+    }
+
+    /// Address of the subtitle file of the video.
+    async fn sub_title_file_url(&self) -> Option<&str> {
+        self.0.sub_title_file_url.as_deref()
+    }
+
+    /// Whether the session is public or private.
+    async fn session_visibility_type(&self) -> SessionVisibility {
+        self.0.visibility
+    }
+
+    /// True when the attendee list is shown in the session.
+    async fn enable_attendee_list(&self) -> bool {
+        self.0.enable_attendee_list
+    }
+
+    /// How many minutes after the start attendees may still join.
+    async fn allowed_minutes_to_join_late(&self) -> Option<i32> {
+        self.0.allowed_minutes_to_join_late
+    }
+
+    /// True when attendees' questions are private.
+    #[graphql(name = "qandAPrivate")]
+    async fn qanda_private(&self) -> bool {
+        self.0.qanda_private
+    }
+
+    /// expand=stats: registered, interested and attended counts.
+    async fn stats(&self, ctx: &Context<'_>) -> Result<SessionStats> {
+        let row = request_loader(ctx)?.load_one(StatsKey(self.0.id)).await?;
+        Ok(SessionStats(row.unwrap_or_default()))
+    }
+
+    /// expand=attendeeCount: distinct ticket holders who joined.
+    async fn attendee_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        let row = request_loader(ctx)?.load_one(StatsKey(self.0.id)).await?;
+        Ok(SessionStats(row.unwrap_or_default()).attendees())
+    }
+
+    /// expand=speaker: the session's speakers in display order.
+    async fn speakers(&self, ctx: &Context<'_>) -> Result<Vec<Speaker>> {
+        let rows = request_loader(ctx)?
+            .load_one(SpeakersKey(self.0.id))
+            .await?;
+        Ok(rows
+            .map(|list| list.iter().cloned().map(|r| Speaker(Arc::new(r))).collect())
+            .unwrap_or_default())
+    }
+
+    /// The session's sponsors in display order.
+    async fn sponsors(&self, ctx: &Context<'_>) -> Result<Vec<Sponsor>> {
+        let rows = request_loader(ctx)?
+            .load_one(SponsorsKey(self.0.id))
+            .await?;
+        Ok(rows
+            .map(|list| list.iter().cloned().map(Sponsor).collect())
+            .unwrap_or_default())
+    }
+
+    /// expand=registerdHolderUsers: ticket holders who registered for or bookmarked
+    /// the session, a page at a time (keyset pagination: pass `endCursor` as `after`).
+    async fn registered_holder_users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 500.", default = 50)] first: i32,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Only holders who joined (true) or did not (false).")] attended: Option<
+            bool,
+        >,
+        #[graphql(desc = "Case-insensitive match on first name, last name or email.")]
+        search: Option<String>,
+        #[graphql(
+            desc = "Sort order.",
+            default_with = "RegistrantOrder::RegistrationDateAsc"
+        )]
+        order_by: RegistrantOrder,
+    ) -> Result<RegisteredHolderUserConnection> {
+        let size = page_size(first, MAX_REGISTRANT_PAGE_SIZE)?;
+        let order = order_by.into();
+        let after_key = match &after {
+            Some(cursor) => {
+                let cursor: RegistrantCursor = decode_cursor(cursor)?;
+                if cursor.o != order_by {
+                    return Err(crate::error::AppError::bad_request(
+                        "`after` comes from a list in another order; use the same `orderBy`",
+                    )
+                    .into());
+                }
+                Some((cursor.k, cursor.i))
+            }
+            None => None,
+        };
+        let filter = RegistrantFilter {
+            attended,
+            search: search
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
+        };
+        let args = RegistrantPageArgs {
+            filter: filter.clone(),
+            order,
+            after: after_key,
+            limit: size as u64 + 1,
+        };
+        let rows = request_loader(ctx)?
+            .load_one(RegistrantPageKey {
+                session_id: self.0.id,
+                args,
+            })
+            .await?
+            .unwrap_or_default();
+        let duration = self.0.duration_seconds;
+        let page = Page::from_rows(
+            rows.iter().cloned().collect(),
+            size,
+            after.is_some(),
+            |row| {
+                encode_cursor(&RegistrantCursor {
+                    o: order_by,
+                    k: row.key(order),
+                    i: row.registration_id,
+                })
+            },
+            |row| RegisteredHolderUser::new(row, duration),
+        );
+        Ok(RegisteredHolderUserConnection {
+            page,
+            count: RegistrantCount(RegistrantCountKey {
+                session_id: self.0.id,
+                args: filter,
+            }),
+        })
+    }
+}

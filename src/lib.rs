@@ -1,0 +1,12 @@
+//! session-analytics: a GraphQL analytics server for the hosts of virtual and hybrid events.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod entity;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod seed;
+pub mod startup;
+pub mod store;

@@ -1,0 +1,27 @@
+//! Users looked up by id (for `createdBy` and the viewer).
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+
+use crate::entity::user;
+
+/// Users by id; ids with no user are absent from the map.
+pub async fn users(
+    db: &DatabaseConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, user::Model>, DbErr> {
+    let rows = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+}
+
+/// The user with this email (emails are stored lower-cased).
+pub async fn by_email(db: &DatabaseConnection, email: &str) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await
+}

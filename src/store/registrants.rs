@@ -1,0 +1,207 @@
+//! The ticket holders registered for (or interested in) sessions: keyset pages and counts.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseConnection, DbErr, FromQueryResult};
+
+use super::{
+    group_by,
+    sql::{Sql, like_pattern},
+};
+use crate::entity::enums::RegistrationType;
+
+/// Orders of a registrant page. Every order ends with the registration id, so it is total.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RegistrantOrder {
+    RegistrationDateAsc,
+    RegistrationDateDesc,
+    LastNameAsc,
+    /// Within one session the video length is fixed, so watched share and watch time
+    /// order alike: ordering by watch time can use an index.
+    EngagementDesc,
+}
+
+/// Where the previous page ended, in the page's own order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum RegistrantKey {
+    #[serde(rename = "d")]
+    Date(DateTime<Utc>),
+    #[serde(rename = "n")]
+    Name(String),
+    #[serde(rename = "w")]
+    WatchTime(i32),
+}
+
+/// Which registrants a page or count covers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RegistrantFilter {
+    pub attended: Option<bool>,
+    /// Case-insensitive substring of first name, last name or email.
+    pub search: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RegistrantPageArgs {
+    pub filter: RegistrantFilter,
+    pub order: RegistrantOrder,
+    /// Keyset: the sort key and registration id of the previous page's last row.
+    pub after: Option<(RegistrantKey, i64)>,
+    /// Rows to fetch (page size plus one).
+    pub limit: u64,
+}
+
+/// One registration with its holder.
+#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
+pub struct RegistrantRow {
+    pub registration_id: i64,
+    pub session_id: i64,
+    pub event_ticket_id: i64,
+    pub user_id: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: String,
+    pub phone_number: Option<String>,
+    pub attended: bool,
+    pub registered_at: DateTime<Utc>,
+    pub registration_type: RegistrationType,
+    pub watch_time_seconds: i32,
+    /// The last-name sort key exactly as the database computes it, for cursors.
+    pub sort_name: String,
+}
+
+impl RegistrantRow {
+    /// This row's key in `order`, for the cursor that resumes after it.
+    pub fn key(&self, order: RegistrantOrder) -> RegistrantKey {
+        match order {
+            RegistrantOrder::RegistrationDateAsc | RegistrantOrder::RegistrationDateDesc => {
+                RegistrantKey::Date(self.registered_at)
+            }
+            RegistrantOrder::LastNameAsc => RegistrantKey::Name(self.sort_name.clone()),
+            RegistrantOrder::EngagementDesc => RegistrantKey::WatchTime(self.watch_time_seconds),
+        }
+    }
+}
+
+const SORT_NAME: &str = "LOWER(COALESCE(u.last_name, ''))";
+const FROM_JOINED: &str = " FROM session_registrations r \
+     JOIN event_tickets t ON t.id = r.event_ticket_id \
+     JOIN users u ON u.id = t.holder_user_id WHERE r.session_id IN ";
+
+fn push_filter(sql: &mut Sql, filter: &RegistrantFilter) {
+    if let Some(attended) = filter.attended {
+        sql.push(" AND r.attended = ").bind(attended);
+    }
+    if let Some(search) = &filter.search {
+        let pattern = like_pattern(search);
+        sql.push(" AND (LOWER(COALESCE(u.first_name, '')) LIKE ")
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\' OR LOWER(COALESCE(u.last_name, '')) LIKE ")
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\' OR LOWER(u.email) LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\')");
+    }
+}
+
+/// `(column, descending)` of the order, registration id last.
+fn order_sql(order: RegistrantOrder) -> &'static str {
+    match order {
+        RegistrantOrder::RegistrationDateAsc => "r.registered_at ASC, r.id ASC",
+        RegistrantOrder::RegistrationDateDesc => "r.registered_at DESC, r.id DESC",
+        RegistrantOrder::LastNameAsc => "LOWER(COALESCE(u.last_name, '')) ASC, r.id ASC",
+        RegistrantOrder::EngagementDesc => "r.watch_time_seconds DESC, r.id ASC",
+    }
+}
+
+fn push_keyset(sql: &mut Sql, order: RegistrantOrder, key: &RegistrantKey, id: i64) {
+    // `(k > x) OR (k = x AND id > y)`, with the comparisons turned for descending orders.
+    let (column, key_cmp, id_cmp) = match order {
+        RegistrantOrder::RegistrationDateAsc => ("r.registered_at", ">", ">"),
+        RegistrantOrder::RegistrationDateDesc => ("r.registered_at", "<", "<"),
+        RegistrantOrder::LastNameAsc => (SORT_NAME, ">", ">"),
+        RegistrantOrder::EngagementDesc => ("r.watch_time_seconds", "<", ">"),
+    };
+    let bind_key = |sql: &mut Sql| match key {
+        RegistrantKey::Date(date) => {
+            sql.bind(*date);
+        }
+        RegistrantKey::Name(name) => {
+            sql.bind(name.clone());
+        }
+        RegistrantKey::WatchTime(seconds) => {
+            sql.bind(*seconds);
+        }
+    };
+    sql.push(" AND (")
+        .push(column)
+        .push(" ")
+        .push(key_cmp)
+        .push(" ");
+    bind_key(sql);
+    sql.push(" OR (").push(column).push(" = ");
+    bind_key(sql);
+    sql.push(" AND r.id ")
+        .push(id_cmp)
+        .push(" ")
+        .bind(id)
+        .push("))");
+}
+
+/// The requested page of registrants for each session, in one statement.
+pub async fn pages(
+    db: &DatabaseConnection,
+    session_ids: &[i64],
+    args: &RegistrantPageArgs,
+) -> Result<HashMap<i64, Vec<RegistrantRow>>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT * FROM (SELECT r.id AS registration_id, r.session_id, r.event_ticket_id, \
+         t.holder_user_id AS user_id, u.first_name, u.last_name, u.email, u.phone_number, \
+         r.attended, r.registered_at, r.registration_type, r.watch_time_seconds, ",
+    )
+    .push(SORT_NAME)
+    .push(" AS sort_name, ROW_NUMBER() OVER (PARTITION BY r.session_id ORDER BY ")
+    .push(order_sql(args.order))
+    .push(") AS rn")
+    .push(FROM_JOINED)
+    .bind_list(session_ids);
+    push_filter(&mut sql, &args.filter);
+    if let Some((key, id)) = &args.after {
+        push_keyset(&mut sql, args.order, key, *id);
+    }
+    sql.push(") ranked WHERE rn <= ")
+        .bind(args.limit as i64)
+        .push(" ORDER BY session_id, rn");
+    let rows = RegistrantRow::find_by_statement(sql.build())
+        .all(db)
+        .await?;
+    Ok(group_by(rows, |r| r.session_id))
+}
+
+#[derive(FromQueryResult)]
+struct CountRow {
+    session_id: i64,
+    total: i64,
+}
+
+/// How many registrants match `filter`, per session: one aggregate statement.
+pub async fn counts(
+    db: &DatabaseConnection,
+    session_ids: &[i64],
+    filter: &RegistrantFilter,
+) -> Result<HashMap<i64, i64>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT r.session_id, COUNT(*) AS total");
+    if filter.search.is_some() {
+        sql.push(FROM_JOINED);
+    } else {
+        // Without a search the holder's name is not needed: count the registrations alone.
+        sql.push(" FROM session_registrations r WHERE r.session_id IN ");
+    }
+    sql.bind_list(session_ids);
+    push_filter(&mut sql, filter);
+    sql.push(" GROUP BY r.session_id");
+    let rows = CountRow::find_by_statement(sql.build()).all(db).await?;
+    Ok(rows.into_iter().map(|r| (r.session_id, r.total)).collect())
+}
