@@ -155,7 +155,7 @@ pub enum SponsorSize {
 }
 
 /// What a viewer did in a session, as recorded in the raw activity log.
-// Not exposed in GraphQL: clients see only the rollups computed from it.
+// No async_graphql::Enum: the raw log stays internal; the API serves what is derived from it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
 pub enum ActivityKind {

@@ -5,6 +5,7 @@ pub mod guard;
 pub mod loaders;
 pub mod pagination;
 mod query;
+pub mod scalars;
 pub mod types;
 
 use async_graphql::{Context, EmptySubscription, Schema};

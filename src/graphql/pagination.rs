@@ -99,6 +99,7 @@ macro_rules! connection {
             pub(crate) count: $count,
         }
 
+        #[doc = concat!("A page of ", $what, ".")]
         #[async_graphql::Object]
         impl $conn {
             #[doc = concat!("The ", $what, " of this page with their cursors.")]

@@ -40,10 +40,10 @@ impl EventQuery {
     async fn events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100.", default = 20)] first: i32,
+        #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(20)")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<EventConnection> {
-        let size = page_size(first, MAX_PAGE_SIZE)?;
+        let size = page_size(first.unwrap_or(20), MAX_PAGE_SIZE)?;
         let access = request(ctx)?.admin().await?;
         let rows = store::events::hosted_page(
             db(ctx)?,

@@ -38,7 +38,7 @@ impl LoginMutation {
         let issued = keys.issue(user.id, user.role)?;
         Ok(LoginPayload {
             token: issued.token,
-            expires_at: issued.expires_at,
+            expires_at: issued.expires_at.into(),
             viewer: Viewer(user),
         })
     }

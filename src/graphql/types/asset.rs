@@ -1,7 +1,7 @@
 //! `MuxAsset` and `UserRef`: a session's video files and who uploaded them.
 
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
+use crate::graphql::scalars::DateTime;
 
 use crate::{
     entity::{mux_asset, user},
@@ -12,6 +12,7 @@ use crate::{
 #[derive(Clone)]
 pub struct MuxAsset(pub mux_asset::Model);
 
+/// A video asset of a session, hosted by Mux.
 #[Object]
 impl MuxAsset {
     /// Our id of the asset.
@@ -40,8 +41,8 @@ impl MuxAsset {
     }
 
     /// When the asset was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
 
     /// Who created the asset; null when unknown or the user was deleted.
@@ -60,6 +61,7 @@ impl MuxAsset {
 #[derive(Clone)]
 pub struct UserRef(pub user::Model);
 
+/// A short reference to a user.
 #[Object]
 impl UserRef {
     /// User id.

@@ -3,7 +3,11 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
+
+use crate::graphql::scalars::DateTime;
+
+type UtcTime = chrono::DateTime<Utc>;
 
 use super::session::Session;
 use crate::{
@@ -26,16 +30,16 @@ use crate::{
 /// Cursor of time-ordered lists (sessions, events): the start time and the id.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct TimeCursor {
-    t: DateTime<Utc>,
+    t: UtcTime,
     i: i64,
 }
 
 impl TimeCursor {
-    pub(crate) fn encode(t: DateTime<Utc>, i: i64) -> String {
+    pub(crate) fn encode(t: UtcTime, i: i64) -> String {
         encode_cursor(&Self { t, i })
     }
 
-    pub(crate) fn decode(after: Option<&str>) -> AppResult<Option<(DateTime<Utc>, i64)>> {
+    pub(crate) fn decode(after: Option<&str>) -> AppResult<Option<(UtcTime, i64)>> {
         after
             .map(|c| decode_cursor::<Self>(c).map(|c| (c.t, c.i)))
             .transpose()
@@ -84,6 +88,7 @@ impl TotalCount for EventCount {
     }
 }
 
+/// An event the viewer hosts.
 #[Object]
 impl Event {
     /// Event id.
@@ -102,25 +107,25 @@ impl Event {
     }
 
     /// When the event begins.
-    async fn start_time(&self) -> DateTime<Utc> {
-        self.0.start_time
+    async fn start_time(&self) -> DateTime {
+        self.0.start_time.into()
     }
 
     /// When the event ends.
-    async fn end_time(&self) -> DateTime<Utc> {
-        self.0.end_time
+    async fn end_time(&self) -> DateTime {
+        self.0.end_time.into()
     }
 
     /// The Analytics -> Sessions table: the event's sessions, ordered by start time.
     async fn sessions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100.", default = 20)] first: i32,
+        #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(20)")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Case-insensitive match on the title.")] search: Option<String>,
         #[graphql(desc = "Only sessions of this format.")] format: Option<SessionFormat>,
     ) -> Result<SessionConnection> {
-        let size = page_size(first, MAX_PAGE_SIZE)?;
+        let size = page_size(first.unwrap_or(20), MAX_PAGE_SIZE)?;
         let filter = SessionFilter {
             search: search
                 .map(|s| s.trim().to_owned())

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object};
-use chrono::{DateTime, Utc};
+use crate::graphql::scalars::DateTime;
 
 use crate::{
     entity::enums::RegistrationType,
@@ -63,6 +63,7 @@ pub fn engagement(watch_seconds: i32, video_seconds: Option<i32>) -> f64 {
     }
 }
 
+/// A ticket holder registered for (or interested in) a session, with attendance and engagement.
 #[Object]
 impl RegisteredHolderUser {
     /// The holder's event ticket.
@@ -101,8 +102,8 @@ impl RegisteredHolderUser {
     }
 
     /// When the holder registered for or bookmarked the session.
-    async fn registration_date(&self) -> DateTime<Utc> {
-        self.row.registered_at
+    async fn registration_date(&self) -> DateTime {
+        self.row.registered_at.into()
     }
 
     /// Registered, or only interested (bookmarked).

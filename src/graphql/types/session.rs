@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
+
+use crate::graphql::scalars::DateTime;
 
 use super::{
     asset::MuxAsset,
@@ -56,7 +58,7 @@ impl Session {
 
     /// True while check-in is open: from shortly before the start until the end, or
     /// until the allowed lateness has passed when the session sets one.
-    fn check_in_open(&self, now: DateTime<Utc>) -> bool {
+    fn check_in_open(&self, now: chrono::DateTime<Utc>) -> bool {
         let s = &self.0;
         let opens = s.start_time - Duration::minutes(CHECK_IN_OPENS_BEFORE_MINUTES);
         let closes = match s.allowed_minutes_to_join_late {
@@ -83,6 +85,7 @@ connection!(
     "registered ticket holders"
 );
 
+/// One session of an event, with its settings and the analytics the host sees.
 #[Object]
 impl Session {
     /// Session id.
@@ -101,13 +104,13 @@ impl Session {
     }
 
     /// When the session begins.
-    async fn start_time(&self) -> DateTime<Utc> {
-        self.0.start_time
+    async fn start_time(&self) -> DateTime {
+        self.0.start_time.into()
     }
 
     /// When the session ends.
-    async fn end_time(&self) -> DateTime<Utc> {
-        self.0.end_time
+    async fn end_time(&self) -> DateTime {
+        self.0.end_time.into()
     }
 
     /// The platform or room where the session takes place.
@@ -337,7 +340,7 @@ impl Session {
     async fn registered_holder_users(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 500.", default = 50)] first: i32,
+        #[graphql(desc = "Page size, 0 to 500.", default_with = "Some(50)")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Only holders who joined (true) or did not (false).")] attended: Option<
             bool,
@@ -346,11 +349,12 @@ impl Session {
         search: Option<String>,
         #[graphql(
             desc = "Sort order.",
-            default_with = "RegistrantOrder::RegistrationDateAsc"
+            default_with = "Some(RegistrantOrder::RegistrationDateAsc)"
         )]
-        order_by: RegistrantOrder,
+        order_by: Option<RegistrantOrder>,
     ) -> Result<RegisteredHolderUserConnection> {
-        let size = page_size(first, MAX_REGISTRANT_PAGE_SIZE)?;
+        let size = page_size(first.unwrap_or(50), MAX_REGISTRANT_PAGE_SIZE)?;
+        let order_by = order_by.unwrap_or(RegistrantOrder::RegistrationDateAsc);
         let order = order_by.into();
         let after_key = match &after {
             Some(cursor) => {

@@ -14,6 +14,7 @@ use crate::{
 #[derive(Clone)]
 pub struct Speaker(pub Arc<SpeakerRow>);
 
+/// A speaker of a session: their event profile and their role at this session.
 #[Object]
 impl Speaker {
     /// The speaker's profile id within the event.
@@ -132,6 +133,7 @@ impl Speaker {
 #[derive(Clone)]
 pub struct TicketType(pub ticket_type::Model);
 
+/// A kind of ticket sold for an event.
 #[Object]
 impl TicketType {
     /// Ticket type id.

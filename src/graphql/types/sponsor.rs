@@ -8,6 +8,7 @@ use crate::{entity::enums::SponsorSize, store::sessions::SponsorRow};
 #[derive(Clone)]
 pub struct Sponsor(pub SponsorRow);
 
+/// A sponsor shown at a session.
 #[Object]
 impl Sponsor {
     /// Sponsor id.

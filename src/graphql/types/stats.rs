@@ -17,6 +17,7 @@ impl SessionStats {
     }
 }
 
+/// Registration and attendance counts of a session.
 #[Object]
 impl SessionStats {
     /// Holders who registered for the session.

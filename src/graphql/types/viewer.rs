@@ -1,7 +1,7 @@
 //! `Viewer` and `LoginPayload`: the signed-in user.
 
 use async_graphql::{ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use crate::graphql::scalars::DateTime;
 
 use crate::entity::{enums::Role, user};
 
@@ -9,6 +9,7 @@ use crate::entity::{enums::Role, user};
 #[derive(Clone)]
 pub struct Viewer(pub user::Model);
 
+/// The user a bearer token belongs to.
 #[Object]
 impl Viewer {
     /// User id.
@@ -43,7 +44,7 @@ pub struct LoginPayload {
     /// Bearer token (JWT) to send as `Authorization: Bearer <token>`.
     pub token: String,
     /// When the token stops being accepted.
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: DateTime,
     /// The user who signed in.
     pub viewer: Viewer,
 }

@@ -1,0 +1,156 @@
+//! `spawn_app`: a server on a random port over a fresh database, and request helpers.
+
+use std::net::SocketAddr;
+
+use rand::Rng;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use session_analytics::{
+    auth::Keys,
+    config::{Config, DemoData, Secret},
+    db::StatementCounter,
+    entity::enums::Role,
+    startup::Application,
+};
+
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+pub const ISSUER: &str = "session-analytics";
+pub const AUDIENCE: &str = "session-analytics-api";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub statements: StatementCounter,
+    pub keys: Keys,
+    pub db: DatabaseConnection,
+    pub config: Config,
+    _dir: tempfile::TempDir,
+}
+
+/// A fresh database URL: a new PostgreSQL database when `TEST_DATABASE_URL` is set,
+/// else a SQLite file in `dir`.
+pub async fn fresh_database_url(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(base) if !base.is_empty() => {
+            let name = format!("sa_test_{:016x}", rand::rng().random::<u64>());
+            let admin = Database::connect(base.as_str())
+                .await
+                .expect("TEST_DATABASE_URL must point at a reachable PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("creating the test database");
+            admin.close().await.ok();
+            let (prefix, rest) = base.rsplit_once('/').expect("TEST_DATABASE_URL has a database name");
+            let query = rest.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
+            format!("{prefix}/{name}{query}")
+        }
+        _ => format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+    }
+}
+
+pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
+    Config {
+        database_url: Some(database_url),
+        data_dir: dir.to_path_buf(),
+        database_max_connections: 5,
+        jwt_secret: Some(Secret::new(TEST_SECRET)),
+        jwt_issuer: ISSUER.into(),
+        jwt_audience: AUDIENCE.into(),
+        token_ttl_seconds: 3600,
+        demo_data: DemoData::Never,
+    }
+}
+
+/// Starts the application on an empty, migrated database.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database_url(dir.path()).await;
+    spawn_with_config(test_config(dir.path(), url), dir).await
+}
+
+/// Starts the application with `config`; `dir` is kept alive as long as the app.
+pub async fn spawn_with_config(config: Config, dir: tempfile::TempDir) -> TestApp {
+    let app = Application::build(&config, "127.0.0.1:0".parse().expect("address"))
+        .await
+        .expect("the application builds");
+    let addr = app.local_addr().expect("bound address");
+    let (statements, keys, db) = (app.statements(), app.keys(), app.db());
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        statements,
+        keys,
+        db,
+        config,
+        _dir: dir,
+    }
+}
+
+/// A GraphQL response: the HTTP status and the JSON body.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The `extensions.code` of the first error, or panics with the body.
+    pub fn error_code(&self) -> &str {
+        self.body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("expected an error, got {}", self.body))
+    }
+
+    /// `data`, after asserting there were no errors.
+    pub fn data(&self) -> &Value {
+        assert!(
+            self.body.get("errors").is_none(),
+            "unexpected errors: {}",
+            self.body
+        );
+        &self.body["data"]
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// POSTs a GraphQL document with an optional raw Authorization header value.
+    pub async fn post_raw(&self, authorization: Option<&str>, query: &str, variables: Value) -> Reply {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let response = request.send().await.expect("request reaches the server");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.json().await.expect("a JSON body");
+        Reply { status, headers, body }
+    }
+
+    /// POSTs a GraphQL document as the bearer of `token` (none when `None`).
+    pub async fn query(&self, token: Option<&str>, query: &str, variables: Value) -> Reply {
+        let header = token.map(|t| format!("Bearer {t}"));
+        self.post_raw(header.as_deref(), query, variables).await
+    }
+
+    /// A valid token for a user, minted with the server's own keys.
+    pub fn token(&self, user_id: i64, role: Role) -> String {
+        self.keys.issue(user_id, role).expect("a token").token
+    }
+
+    /// Runs `query` and returns how many SQL statements it caused.
+    pub async fn count_statements(&self, token: &str, query: &str, variables: Value) -> (u64, Reply) {
+        let before = self.statements.get();
+        let reply = self.query(Some(token), query, variables).await;
+        (self.statements.get() - before, reply)
+    }
+}

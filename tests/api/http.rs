@@ -1,0 +1,1 @@
+//! Plain HTTP: GraphiQL, health, login, and the command line.

@@ -1,0 +1,15 @@
+//! Integration tests: the real router over HTTP against a real database (SQLite, or
+//! PostgreSQL when `TEST_DATABASE_URL` is set), each test on its own fresh database.
+
+// The expected-response literals in `session_fields` nest deeper than `json!`'s default allows.
+#![recursion_limit = "256"]
+
+mod access;
+mod fixture;
+mod helpers;
+mod http;
+mod pagination;
+mod schema;
+mod session_fields;
+mod statements;
+mod tokens;

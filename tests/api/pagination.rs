@@ -1,0 +1,1 @@
+//! Pagination of registrants, sessions and events: cursors, bounds, filters, ordering, totalCount.

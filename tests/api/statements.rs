@@ -1,0 +1,1 @@
+//! The number of SQL statements a request runs does not grow with the rows it returns.

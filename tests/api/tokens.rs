@@ -1,0 +1,1 @@
+//! Bearer tokens: every way a token can be missing, malformed or invalid.
