@@ -1,5 +1,6 @@
 //! The GraphQL schema: types, resolvers, loaders and the per-request context.
 
+pub mod batch;
 pub mod context;
 pub mod guard;
 pub mod loaders;

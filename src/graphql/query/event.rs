@@ -7,6 +7,7 @@ use crate::{
     error::AppError,
     graphql::{
         context::{db, request},
+        batch::Batch,
         guard::HostRoleGuard,
         pagination::{MAX_PAGE_SIZE, Page, page_size},
         types::event::{Event, EventConnection, EventCount, TimeCursor},
@@ -32,7 +33,7 @@ impl EventQuery {
             .map_err(AppError::from)?
             .ok_or(AppError::EventNotFound)?;
         request(ctx)?.host_of(&event).await?;
-        Ok(Some(Event::hosted(event)))
+        Ok(Some(Event::hosted(event, Batch::single(id))))
     }
 
     /// The events the viewer may host, newest first.
@@ -53,12 +54,13 @@ impl EventQuery {
         )
         .await
         .map_err(AppError::from)?;
+        let batch = Batch::new(rows.iter().take(size).map(|e| e.id));
         let page = Page::from_rows(
             rows,
             size,
             after.is_some(),
             |e| TimeCursor::encode(e.start_time, e.id),
-            Event::hosted,
+            |e| Event::hosted(e, batch.clone()),
         );
         Ok(EventConnection {
             page,

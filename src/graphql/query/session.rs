@@ -7,6 +7,7 @@ use crate::{
     error::AppError,
     graphql::{
         context::{db, request},
+        batch::Batch,
         guard::HostRoleGuard,
         types::session::Session,
     },
@@ -31,6 +32,6 @@ impl SessionQuery {
             .map_err(AppError::from)?
             .ok_or(AppError::SessionNotFound)?;
         request(ctx)?.host_of(&event).await?;
-        Ok(Some(Session::hosted(session)))
+        Ok(Some(Session::hosted(session, Batch::single(id))))
     }
 }

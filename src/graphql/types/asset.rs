@@ -1,16 +1,21 @@
 //! `MuxAsset` and `UserRef`: a session's video files and who uploaded them.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, Result};
 use crate::graphql::scalars::DateTime;
 
 use crate::{
     entity::{mux_asset, user},
-    graphql::{loaders::UserKey, request_loader},
+    graphql::{
+        batch::{Batch, leaf, related},
+        loaders::UserKey,
+    },
 };
 
 /// A video asset of a session, hosted by Mux.
 #[derive(Clone)]
-pub struct MuxAsset(pub mux_asset::Model);
+pub struct MuxAsset(pub mux_asset::Model, pub Arc<Batch>);
 
 /// A video asset of a session, hosted by Mux.
 #[Object]
@@ -50,10 +55,8 @@ impl MuxAsset {
         let Some(user_id) = self.0.created_by_user_id else {
             return Ok(None);
         };
-        Ok(request_loader(ctx)?
-            .load_one(UserKey(user_id))
-            .await?
-            .map(UserRef))
+        let (user, _) = related(ctx, &self.1, user_id, UserKey, leaf).await?;
+        Ok(user.map(UserRef))
     }
 }
 

@@ -19,7 +19,7 @@ use crate::{
         pagination::{
             MAX_PAGE_SIZE, Page, TotalCount, connection, decode_cursor, encode_cursor, page_size,
         },
-        request_loader,
+        batch::{Batch, leaf, related},
     },
     store::{
         self,
@@ -48,11 +48,12 @@ impl TimeCursor {
 
 /// An event the viewer hosts. Only built after the host check.
 #[derive(Clone)]
-pub struct Event(pub(crate) Arc<event::Model>);
+pub struct Event(pub(crate) Arc<event::Model>, pub(crate) Arc<Batch>);
 
 impl Event {
-    pub(crate) fn hosted(model: event::Model) -> Self {
-        Self(Arc::new(model))
+    /// An event of `batch` (the events its list returned).
+    pub(crate) fn hosted(model: event::Model, batch: Arc<Batch>) -> Self {
+        Self(Arc::new(model), batch)
     }
 }
 
@@ -65,15 +66,21 @@ connection!(
 );
 connection!(EventConnection, EventEdge, Event, EventCount, "events");
 
-/// Counts an event's sessions on demand.
-pub struct SessionCount(SessionCountKey);
+/// Counts an event's sessions on demand, for all sibling events at once.
+pub struct SessionCount {
+    event_id: i64,
+    filter: SessionFilter,
+    batch: Arc<Batch>,
+}
 
 impl TotalCount for SessionCount {
     async fn total(&self, ctx: &Context<'_>) -> AppResult<i64> {
-        Ok(request_loader(ctx)?
-            .load_one(self.0.clone())
-            .await?
-            .unwrap_or(0))
+        let key = |event_id| SessionCountKey {
+            event_id,
+            args: self.filter.clone(),
+        };
+        let (count, _) = related(ctx, &self.batch, self.event_id, key, leaf).await?;
+        Ok(count.unwrap_or(0))
     }
 }
 
@@ -137,26 +144,29 @@ impl Event {
             after: TimeCursor::decode(after.as_deref())?,
             limit: size as u64 + 1,
         };
-        let rows = request_loader(ctx)?
-            .load_one(SessionPageKey {
-                event_id: self.0.id,
-                args,
-            })
-            .await?
-            .unwrap_or_default();
+        let key = |event_id| SessionPageKey {
+            event_id,
+            args: args.clone(),
+        };
+        let (rows, sessions) = related(ctx, &self.1, self.0.id, key, |rows| {
+            rows.iter().take(size).map(|s| s.id).collect()
+        })
+        .await?;
+        let rows = rows.unwrap_or_default();
         let page = Page::from_rows(
             rows.iter().cloned().collect(),
             size,
             after.is_some(),
             |s| TimeCursor::encode(s.start_time, s.id),
-            Session::hosted,
+            |s| Session::hosted(s, sessions.clone()),
         );
         Ok(SessionConnection {
             page,
-            count: SessionCount(SessionCountKey {
+            count: SessionCount {
                 event_id: self.0.id,
-                args: filter,
-            }),
+                filter,
+                batch: self.1.clone(),
+            },
         })
     }
 }

@@ -8,8 +8,12 @@ use crate::graphql::scalars::DateTime;
 use crate::{
     entity::enums::RegistrationType,
     error::AppResult,
-    graphql::{loaders::RegistrantCountKey, pagination::TotalCount, request_loader},
-    store::registrants::{self, RegistrantRow},
+    graphql::{
+        batch::{Batch, leaf, related},
+        loaders::RegistrantCountKey,
+        pagination::TotalCount,
+    },
+    store::registrants::{self, RegistrantFilter, RegistrantRow},
 };
 
 /// Orders of the registrant list.
@@ -122,14 +126,20 @@ impl RegisteredHolderUser {
     }
 }
 
-/// Counts a registrant list's matches on demand.
-pub struct RegistrantCount(pub RegistrantCountKey);
+/// Counts a registrant list's matches on demand, for all sibling sessions at once.
+pub struct RegistrantCount {
+    pub session_id: i64,
+    pub filter: RegistrantFilter,
+    pub batch: Arc<Batch>,
+}
 
 impl TotalCount for RegistrantCount {
     async fn total(&self, ctx: &Context<'_>) -> AppResult<i64> {
-        Ok(request_loader(ctx)?
-            .load_one(self.0.clone())
-            .await?
-            .unwrap_or(0))
+        let key = |session_id| RegistrantCountKey {
+            session_id,
+            args: self.filter.clone(),
+        };
+        let (count, _) = related(ctx, &self.batch, self.session_id, key, leaf).await?;
+        Ok(count.unwrap_or(0))
     }
 }

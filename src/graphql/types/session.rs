@@ -5,8 +5,6 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{Duration, Utc};
 
-use crate::graphql::scalars::DateTime;
-
 use super::{
     asset::MuxAsset,
     registrant::{RegisteredHolderUser, RegistrantCount, RegistrantOrder},
@@ -20,16 +18,21 @@ use crate::{
         session,
     },
     graphql::{
+        batch::{Batch, leaf, related},
         loaders::{
-            AssetsKey, RegistrantCountKey, RegistrantPageKey, SpeakersKey, SponsorsKey, StatsKey,
-            ViewerPresenceKey, ViewerTicketsKey,
+            AssetsKey, RegistrantPageKey, SpeakersKey, SponsorsKey, StatsKey, ViewerPresenceKey,
+            ViewerTicketsKey,
         },
         pagination::{
             MAX_REGISTRANT_PAGE_SIZE, Page, connection, decode_cursor, encode_cursor, page_size,
         },
-        request_loader,
+        scalars::DateTime,
     },
-    store::registrants::{RegistrantFilter, RegistrantKey, RegistrantPageArgs},
+    error::AppResult,
+    store::{
+        registrants::{RegistrantFilter, RegistrantKey, RegistrantPageArgs},
+        sessions::{StatsRow, ViewerTickets},
+    },
 };
 
 /// How long before its start a session opens for check-in.
@@ -49,11 +52,22 @@ pub enum SessionStatus {
 /// One session of an event. Only built for viewers who host its event, so every
 /// field below is already authorized.
 #[derive(Clone)]
-pub struct Session(pub(crate) Arc<session::Model>);
+pub struct Session(pub(crate) Arc<session::Model>, pub(crate) Arc<Batch>);
 
 impl Session {
-    pub(crate) fn hosted(model: session::Model) -> Self {
-        Self(Arc::new(model))
+    /// A session of `batch` (the sessions its list returned).
+    pub(crate) fn hosted(model: session::Model, batch: Arc<Batch>) -> Self {
+        Self(Arc::new(model), batch)
+    }
+
+    async fn viewer_tickets(&self, ctx: &Context<'_>) -> AppResult<ViewerTickets> {
+        let (tickets, _) = related(ctx, &self.1, self.0.id, ViewerTicketsKey, leaf).await?;
+        Ok(tickets.unwrap_or_default())
+    }
+
+    async fn stats_row(&self, ctx: &Context<'_>) -> AppResult<StatsRow> {
+        let (row, _) = related(ctx, &self.1, self.0.id, StatsKey, leaf).await?;
+        Ok(row.unwrap_or_default())
     }
 
     /// True while check-in is open: from shortly before the start until the end, or
@@ -132,16 +146,11 @@ impl Session {
     /// registration for it. Check-in opens 15 minutes before the start and closes at
     /// the end, or once `allowedMinutesToJoinLate` have passed since the start.
     async fn status(&self, ctx: &Context<'_>) -> Result<Option<SessionStatus>> {
-        let loader = request_loader(ctx)?;
-        let tickets = loader.load_one(ViewerTicketsKey(self.0.id)).await?;
-        if tickets.and_then(|t| t.held).is_none() {
+        if self.viewer_tickets(ctx).await?.held.is_none() {
             return Ok(None);
         }
-        if loader
-            .load_one(ViewerPresenceKey(self.0.id))
-            .await?
-            .unwrap_or(false)
-        {
+        let (present, _) = related(ctx, &self.1, self.0.id, ViewerPresenceKey, leaf).await?;
+        if present.unwrap_or(false) {
             return Ok(Some(SessionStatus::InMeeting));
         }
         Ok(Some(if self.check_in_open(Utc::now()) {
@@ -161,10 +170,7 @@ impl Session {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Option<ID>> {
-        let tickets = request_loader(ctx)?
-            .load_one(ViewerTicketsKey(self.0.id))
-            .await?;
-        Ok(tickets.and_then(|t| t.held).map(ID::from))
+        Ok(self.viewer_tickets(ctx).await?.held.map(ID::from))
     }
 
     /// A ticket registered for this session that the viewer purchased, if any.
@@ -172,10 +178,7 @@ impl Session {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Option<ID>> {
-        let tickets = request_loader(ctx)?
-            .load_one(ViewerTicketsKey(self.0.id))
-            .await?;
-        Ok(tickets.and_then(|t| t.purchased).map(ID::from))
+        Ok(self.viewer_tickets(ctx).await?.purchased.map(ID::from))
     }
 
     /// Video length in seconds; null where the session has no video (workshops, networking).
@@ -241,9 +244,12 @@ impl Session {
 
     /// The session's video assets (Mux), oldest first.
     async fn asset_list(&self, ctx: &Context<'_>) -> Result<Vec<MuxAsset>> {
-        let assets = request_loader(ctx)?.load_one(AssetsKey(self.0.id)).await?;
+        let (assets, creators) = related(ctx, &self.1, self.0.id, AssetsKey, |list| {
+            list.iter().filter_map(|a| a.created_by_user_id).collect()
+        })
+        .await?;
         Ok(assets
-            .map(|list| list.iter().cloned().map(MuxAsset).collect())
+            .map(|list| list.iter().map(|a| MuxAsset(a.clone(), creators.clone())).collect())
             .unwrap_or_default())
     }
 
@@ -305,31 +311,32 @@ impl Session {
 
     /// expand=stats: registered, interested and attended counts.
     async fn stats(&self, ctx: &Context<'_>) -> Result<SessionStats> {
-        let row = request_loader(ctx)?.load_one(StatsKey(self.0.id)).await?;
-        Ok(SessionStats(row.unwrap_or_default()))
+        Ok(SessionStats(self.stats_row(ctx).await?))
     }
 
     /// expand=attendeeCount: distinct ticket holders who joined.
     async fn attendee_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let row = request_loader(ctx)?.load_one(StatsKey(self.0.id)).await?;
-        Ok(SessionStats(row.unwrap_or_default()).attendees())
+        Ok(SessionStats(self.stats_row(ctx).await?).attendees())
     }
 
     /// expand=speaker: the session's speakers in display order.
     async fn speakers(&self, ctx: &Context<'_>) -> Result<Vec<Speaker>> {
-        let rows = request_loader(ctx)?
-            .load_one(SpeakersKey(self.0.id))
-            .await?;
+        let (rows, speakers) = related(ctx, &self.1, self.0.id, SpeakersKey, |list| {
+            list.iter().map(|s| s.speaker_id).collect()
+        })
+        .await?;
         Ok(rows
-            .map(|list| list.iter().cloned().map(|r| Speaker(Arc::new(r))).collect())
+            .map(|list| {
+                list.iter()
+                    .map(|r| Speaker(Arc::new(r.clone()), speakers.clone()))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
     /// The session's sponsors in display order.
     async fn sponsors(&self, ctx: &Context<'_>) -> Result<Vec<Sponsor>> {
-        let rows = request_loader(ctx)?
-            .load_one(SponsorsKey(self.0.id))
-            .await?;
+        let (rows, _) = related(ctx, &self.1, self.0.id, SponsorsKey, leaf).await?;
         Ok(rows
             .map(|list| list.iter().cloned().map(Sponsor).collect())
             .unwrap_or_default())
@@ -381,13 +388,12 @@ impl Session {
             after: after_key,
             limit: size as u64 + 1,
         };
-        let rows = request_loader(ctx)?
-            .load_one(RegistrantPageKey {
-                session_id: self.0.id,
-                args,
-            })
-            .await?
-            .unwrap_or_default();
+        let key = |session_id| RegistrantPageKey {
+            session_id,
+            args: args.clone(),
+        };
+        let (rows, _) = related(ctx, &self.1, self.0.id, key, leaf).await?;
+        let rows = rows.unwrap_or_default();
         let duration = self.0.duration_seconds;
         let page = Page::from_rows(
             rows.iter().cloned().collect(),
@@ -404,10 +410,11 @@ impl Session {
         );
         Ok(RegisteredHolderUserConnection {
             page,
-            count: RegistrantCount(RegistrantCountKey {
+            count: RegistrantCount {
                 session_id: self.0.id,
-                args: filter,
-            }),
+                filter,
+                batch: self.1.clone(),
+            },
         })
     }
 }

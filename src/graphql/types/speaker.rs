@@ -6,13 +6,16 @@ use async_graphql::{Context, ID, Object, Result};
 
 use crate::{
     entity::ticket_type,
-    graphql::{loaders::SpeakerTicketTypesKey, request_loader},
+    graphql::{
+        batch::{Batch, leaf, related},
+        loaders::SpeakerTicketTypesKey,
+    },
     store::sessions::SpeakerRow,
 };
 
 /// A speaker of a session: their event profile and their role at this session.
 #[derive(Clone)]
-pub struct Speaker(pub Arc<SpeakerRow>);
+pub struct Speaker(pub Arc<SpeakerRow>, pub Arc<Batch>);
 
 /// A speaker of a session: their event profile and their role at this session.
 #[Object]
@@ -110,9 +113,7 @@ impl Speaker {
 
     /// The ticket types the speaker holds.
     async fn ticket_types_for_speaker(&self, ctx: &Context<'_>) -> Result<Vec<TicketType>> {
-        let rows = request_loader(ctx)?
-            .load_one(SpeakerTicketTypesKey(self.0.speaker_id))
-            .await?;
+        let (rows, _) = related(ctx, &self.1, self.0.speaker_id, SpeakerTicketTypesKey, leaf).await?;
         Ok(rows
             .map(|list| list.iter().cloned().map(TicketType).collect())
             .unwrap_or_default())
