@@ -24,7 +24,6 @@ pub struct TestApp {
     pub statements: StatementCounter,
     pub keys: Keys,
     pub db: DatabaseConnection,
-    pub config: Config,
     _dir: tempfile::TempDir,
 }
 
@@ -84,7 +83,6 @@ pub async fn spawn_with_config(config: Config, dir: tempfile::TempDir) -> TestAp
         statements,
         keys,
         db,
-        config,
         _dir: dir,
     }
 }

@@ -23,14 +23,19 @@ fn committed_schema_graphql_matches_the_code() {
     );
 }
 
+/// An argument: its type, default value, and whether it has a description.
+type Arg = (String, Option<String>, bool);
+/// A field or enum value: its type (empty for enum values), whether it has a
+/// description, and its arguments by name.
+type Member = (String, bool, HashMap<String, Arg>);
+
 struct Shape {
     kind: &'static str,
     description: bool,
-    /// field or enum value -> (type, description present, args: name -> (type, default))
-    members: HashMap<String, (String, bool, HashMap<String, (String, Option<String>, bool)>)>,
+    members: HashMap<String, Member>,
 }
 
-fn args(list: &[async_graphql_parser::Positioned<InputValueDefinition>]) -> HashMap<String, (String, Option<String>, bool)> {
+fn args(list: &[async_graphql_parser::Positioned<InputValueDefinition>]) -> HashMap<String, Arg> {
     list.iter()
         .map(|a| {
             let a = &a.node;
@@ -46,7 +51,7 @@ fn args(list: &[async_graphql_parser::Positioned<InputValueDefinition>]) -> Hash
         .collect()
 }
 
-fn field(f: &FieldDefinition) -> (String, bool, HashMap<String, (String, Option<String>, bool)>) {
+fn field(f: &FieldDefinition) -> Member {
     (f.ty.node.to_string(), f.description.is_some(), args(&f.arguments))
 }
 
