@@ -105,22 +105,30 @@ impl Keys {
 
     /// Verifies signature, algorithm, `exp`, `nbf`, `iss` and `aud`.
     pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|err| {
-                let why = match err.kind() {
-                    ErrorKind::ExpiredSignature => "the bearer token has expired",
-                    ErrorKind::ImmatureSignature => "the bearer token is not valid yet",
-                    ErrorKind::InvalidIssuer => "the bearer token has the wrong issuer",
-                    ErrorKind::InvalidAudience => "the bearer token has the wrong audience",
-                    ErrorKind::InvalidSignature => "the bearer token's signature is invalid",
-                    ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => {
-                        "the bearer token's algorithm is not accepted"
-                    }
-                    ErrorKind::MissingRequiredClaim(_) => "the bearer token lacks a required claim",
-                    _ => "the bearer token is malformed",
-                };
-                AppError::Unauthenticated(why.into())
-            })
+        // Decoded as plain JSON first, so that jsonwebtoken's own checks (which name a
+        // missing claim) run before our typed claims could fail to deserialize.
+        let claims =
+            jsonwebtoken::decode::<serde_json::Value>(token, &self.decoding, &self.validation)
+                .map(|data| data.claims)
+                .map_err(|err| {
+                    let why = match err.kind() {
+                        ErrorKind::ExpiredSignature => "the bearer token has expired",
+                        ErrorKind::ImmatureSignature => "the bearer token is not valid yet",
+                        ErrorKind::InvalidIssuer => "the bearer token has the wrong issuer",
+                        ErrorKind::InvalidAudience => "the bearer token has the wrong audience",
+                        ErrorKind::InvalidSignature => "the bearer token's signature is invalid",
+                        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => {
+                            "the bearer token's algorithm is not accepted"
+                        }
+                        ErrorKind::MissingRequiredClaim(_) => {
+                            "the bearer token lacks a required claim"
+                        }
+                        _ => "the bearer token is malformed",
+                    };
+                    AppError::Unauthenticated(why.into())
+                })?;
+        serde_json::from_value(claims).map_err(|_| {
+            AppError::Unauthenticated("the bearer token lacks a required claim".into())
+        })
     }
 }

@@ -82,7 +82,9 @@ impl Batch {
         let loaded = cell
             .get_or_try_init(|| async {
                 let keys: Vec<(i64, K)> = self.ids.iter().map(|id| (*id, key(*id))).collect();
-                let mut found = loader.load_many(keys.iter().map(|(_, k)| k.clone())).await?;
+                let mut found = loader
+                    .load_many(keys.iter().map(|(_, k)| k.clone()))
+                    .await?;
                 let by_parent: HashMap<i64, _> = keys
                     .into_iter()
                     .filter_map(|(id, k)| found.remove(&k).map(|v| (id, v)))

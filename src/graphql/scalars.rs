@@ -20,7 +20,11 @@ impl ScalarType for DateTime {
         match &value {
             Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
                 .map(|dt| Self(dt.with_timezone(&Utc)))
-                .map_err(|_| InputValueError::custom("expected an RFC 3339 date-time, e.g. 2026-11-28T14:00:00Z")),
+                .map_err(|_| {
+                    InputValueError::custom(
+                        "expected an RFC 3339 date-time, e.g. 2026-11-28T14:00:00Z",
+                    )
+                }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }

@@ -5,10 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbErr, FromQueryResult};
 
-use super::{
-    group_by,
-    sql::{Sql, like_pattern},
-};
+use super::{group_by, sql::Sql};
 use crate::entity::enums::RegistrationType;
 
 /// Orders of a registrant page. Every order ends with the registration id, so it is total.
@@ -70,6 +67,20 @@ pub struct RegistrantRow {
     pub sort_name: String,
 }
 
+impl RegistrantKey {
+    /// Whether this key is of the kind `order` sorts by (a forged cursor may mix them).
+    pub fn fits(&self, order: RegistrantOrder) -> bool {
+        matches!(
+            (order, self),
+            (
+                RegistrantOrder::RegistrationDateAsc | RegistrantOrder::RegistrationDateDesc,
+                Self::Date(_)
+            ) | (RegistrantOrder::LastNameAsc, Self::Name(_))
+                | (RegistrantOrder::EngagementDesc, Self::WatchTime(_))
+        )
+    }
+}
+
 impl RegistrantRow {
     /// This row's key in `order`, for the cursor that resumes after it.
     pub fn key(&self, order: RegistrantOrder) -> RegistrantKey {
@@ -93,14 +104,7 @@ fn push_filter(sql: &mut Sql, filter: &RegistrantFilter) {
         sql.push(" AND r.attended = ").bind(attended);
     }
     if let Some(search) = &filter.search {
-        let pattern = like_pattern(search);
-        sql.push(" AND (LOWER(COALESCE(u.first_name, '')) LIKE ")
-            .bind(pattern.clone())
-            .push(" ESCAPE '\\' OR LOWER(COALESCE(u.last_name, '')) LIKE ")
-            .bind(pattern.clone())
-            .push(" ESCAPE '\\' OR LOWER(u.email) LIKE ")
-            .bind(pattern)
-            .push(" ESCAPE '\\')");
+        sql.push_contains(&["u.first_name", "u.last_name", "u.email"], search);
     }
 }
 

@@ -8,10 +8,7 @@ use sea_orm::{
     QueryOrder,
 };
 
-use super::{
-    group_by,
-    sql::{Sql, like_pattern},
-};
+use super::{group_by, sql::Sql};
 use crate::entity::{
     enums::{RegistrationType, SessionFormat, SponsorSize},
     event, mux_asset, session, ticket_type,
@@ -49,9 +46,7 @@ pub async fn find_with_event(
 
 fn push_filter(sql: &mut Sql, filter: &SessionFilter) {
     if let Some(search) = &filter.search {
-        sql.push(" AND LOWER(s.title) LIKE ")
-            .bind(like_pattern(search))
-            .push(" ESCAPE '\\'");
+        sql.push_contains(&["s.title"], search);
     }
     if let Some(format) = filter.format {
         sql.push(" AND s.format = ").bind(format.to_value());

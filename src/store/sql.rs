@@ -62,8 +62,40 @@ impl Sql {
     }
 }
 
-/// Lower-cases a search term and escapes LIKE's wildcards, for `LIKE ? ESCAPE '\'`.
-pub fn like_pattern(search: &str) -> String {
+impl Sql {
+    /// Appends `AND (<col> contains search OR ...)`, case-insensitive beyond ASCII on
+    /// both backends.
+    ///
+    /// PostgreSQL: `LOWER(col) LIKE '%term%'`, with the term lower-cased in Rust and
+    /// LIKE's wildcards escaped. SQLite's `LOWER` and `LIKE` fold ASCII letters only, so
+    /// there the term becomes a `GLOB` pattern in which every letter is a class of its
+    /// cases (`*[éÉ]lodie*` is written `*[éÉ][lL][oO][dD][iI][eE]*`).
+    pub fn push_contains(&mut self, columns: &[&str], search: &str) -> &mut Self {
+        let (operator, pattern) = match self.backend {
+            DbBackend::Postgres => (" LIKE ", like_pattern(search)),
+            _ => (" GLOB ", glob_pattern(search)),
+        };
+        self.push(" AND (");
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                self.push(" OR ");
+            }
+            match self.backend {
+                DbBackend::Postgres => {
+                    self.push("LOWER(").push(column).push(")").push(operator);
+                    self.bind(pattern.clone()).push(" ESCAPE '\\'");
+                }
+                _ => {
+                    self.push(column).push(operator).bind(pattern.clone());
+                }
+            }
+        }
+        self.push(")")
+    }
+}
+
+/// `%term%` for `LIKE ... ESCAPE '\'`: lower-cased, LIKE's wildcards escaped.
+fn like_pattern(search: &str) -> String {
     let mut pattern = String::with_capacity(search.len() + 2);
     pattern.push('%');
     for c in search.to_lowercase().chars() {
@@ -74,4 +106,49 @@ pub fn like_pattern(search: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+/// `*term*` for SQLite's case-sensitive `GLOB`, each letter a class of its cases and
+/// GLOB's own specials (`*`, `?`, `[`) made literal.
+fn glob_pattern(search: &str) -> String {
+    let mut pattern = String::with_capacity(search.len() * 4 + 2);
+    pattern.push('*');
+    for c in search.chars() {
+        let (mut lower, mut upper) = (c.to_lowercase(), c.to_uppercase());
+        match (lower.next(), lower.next(), upper.next(), upper.next()) {
+            (Some(l), None, Some(u), None) if l != u => {
+                pattern.push('[');
+                pattern.push(l);
+                pattern.push(u);
+                if c != l && c != u {
+                    pattern.push(c); // title-case letters such as 'ǅ'
+                }
+                pattern.push(']');
+            }
+            _ if matches!(c, '*' | '?' | '[') => {
+                pattern.push('[');
+                pattern.push(c);
+                pattern.push(']');
+            }
+            _ => pattern.push(c),
+        }
+    }
+    pattern.push('*');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("50%_A\\"), "%50\\%\\_a\\\\%");
+    }
+
+    #[test]
+    fn glob_patterns_fold_every_letter_and_escape_specials() {
+        assert_eq!(glob_pattern("Él1*"), "*[éÉ][lL]1[*]*");
+        assert_eq!(glob_pattern("?[]"), "*[?][[]]*");
+    }
 }

@@ -9,12 +9,25 @@ const SESSION_TITLE: &str = "query($id: ID!) { session(id: $id) { id title } }";
 const EVENT_NAME: &str = "query($id: ID!) { event(id: $id) { id name } }";
 
 /// `None` = allowed; `Some(code)` = refused with that code.
-async fn outcome(app: &crate::helpers::TestApp, who: (i64, Role), query: &str, id: i64) -> Option<String> {
+async fn outcome(
+    app: &crate::helpers::TestApp,
+    who: (i64, Role),
+    query: &str,
+    id: i64,
+) -> Option<String> {
     let token = app.token(who.0, who.1);
-    let reply = app.query(Some(&token), query, json!({ "id": id.to_string() })).await;
+    let reply = app
+        .query(Some(&token), query, json!({ "id": id.to_string() }))
+        .await;
     if reply.body.get("errors").is_some() {
-        assert!(reply.body["data"].is_null() || reply.body["data"].as_object().is_some_and(|d| d.values().all(|v| v.is_null())),
-            "a refused request must carry no data: {}", reply.body);
+        assert!(
+            reply.body["data"].is_null()
+                || reply.body["data"]
+                    .as_object()
+                    .is_some_and(|d| d.values().all(|v| v.is_null())),
+            "a refused request must carry no data: {}",
+            reply.body
+        );
         Some(reply.error_code().to_owned())
     } else {
         None
@@ -33,13 +46,35 @@ async fn each_role_reads_exactly_the_sessions_and_events_it_hosts() {
         (EVENT_ADMIN, None, not_host.clone(), not_host.clone()),
         (EVENT_B_ADMIN, not_host.clone(), None, not_host.clone()),
         (ORG2_ADMIN, not_host.clone(), not_host.clone(), None),
-        (ATTENDEE, forbidden.clone(), forbidden.clone(), forbidden.clone()),
-        (STAFF, forbidden.clone(), forbidden.clone(), forbidden.clone()),
+        (
+            ATTENDEE,
+            forbidden.clone(),
+            forbidden.clone(),
+            forbidden.clone(),
+        ),
+        (
+            STAFF,
+            forbidden.clone(),
+            forbidden.clone(),
+            forbidden.clone(),
+        ),
     ];
     for (who, a, b, c) in table {
-        for (session, event, expected) in [(FULL_SESSION, EVENT_A, a), (SESSION_B, EVENT_B, b), (SESSION_C, EVENT_C, c)] {
-            assert_eq!(outcome(&app, who, SESSION_TITLE, session).await, expected, "{who:?} reading session {session}");
-            assert_eq!(outcome(&app, who, EVENT_NAME, event).await, expected, "{who:?} reading event {event}");
+        for (session, event, expected) in [
+            (FULL_SESSION, EVENT_A, a),
+            (SESSION_B, EVENT_B, b),
+            (SESSION_C, EVENT_C, c),
+        ] {
+            assert_eq!(
+                outcome(&app, who, SESSION_TITLE, session).await,
+                expected,
+                "{who:?} reading session {session}"
+            );
+            assert_eq!(
+                outcome(&app, who, EVENT_NAME, event).await,
+                expected,
+                "{who:?} reading event {event}"
+            );
         }
     }
 }
@@ -54,13 +89,26 @@ async fn events_lists_only_hosted_events_newest_first() {
         (EVENT_ADMIN, vec!["10"]),
         (ORG2_ADMIN, vec!["20"]),
     ] {
-        let reply = app.query(Some(&app.token(who.0, who.1)), query, json!({})).await;
+        let reply = app
+            .query(Some(&app.token(who.0, who.1)), query, json!({}))
+            .await;
         let data = reply.data();
-        let ids: Vec<&str> = data["events"]["nodes"].as_array().expect("nodes").iter().map(|n| n["id"].as_str().expect("id")).collect();
+        let ids: Vec<&str> = data["events"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| n["id"].as_str().expect("id"))
+            .collect();
         assert_eq!(ids, expected, "{who:?}");
-        assert_eq!(data["events"]["totalCount"], json!(expected.len()), "{who:?}");
+        assert_eq!(
+            data["events"]["totalCount"],
+            json!(expected.len()),
+            "{who:?}"
+        );
     }
-    let reply = app.query(Some(&app.token(ATTENDEE.0, ATTENDEE.1)), query, json!({})).await;
+    let reply = app
+        .query(Some(&app.token(ATTENDEE.0, ATTENDEE.1)), query, json!({}))
+        .await;
     assert_eq!(reply.error_code(), "FORBIDDEN");
 }
 
@@ -101,11 +149,19 @@ async fn unknown_ids_get_not_found_codes_and_malformed_ids_bad_request() {
 async fn non_host_admins_get_not_event_host_with_the_contract_status() {
     let app = spawn_with_fixture().await;
     let reply = app
-        .query(Some(&app.token(EVENT_ADMIN.0, EVENT_ADMIN.1)), SESSION_TITLE, json!({ "id": SESSION_C.to_string() }))
+        .query(
+            Some(&app.token(EVENT_ADMIN.0, EVENT_ADMIN.1)),
+            SESSION_TITLE,
+            json!({ "id": SESSION_C.to_string() }),
+        )
         .await;
     assert_eq!(reply.error_code(), "NOT_EVENT_HOST");
     assert_eq!(reply.body["errors"][0]["extensions"]["status"], 4_030_201);
-    assert!(!reply.body.to_string().contains("C session"), "no data of other events: {}", reply.body);
+    assert!(
+        !reply.body.to_string().contains("C session"),
+        "no data of other events: {}",
+        reply.body
+    );
 }
 
 #[tokio::test]
@@ -136,15 +192,30 @@ async fn a_demoted_user_loses_access_at_once_and_a_deleted_user_is_unauthenticat
     use session_analytics::entity::user;
     let app = spawn_with_fixture().await;
     let token = app.token(ORG_ADMIN.0, ORG_ADMIN.1);
-    user::ActiveModel { id: Set(ORG_ADMIN.0), role: Set(Role::Attendee), ..Default::default() }
-        .update(&app.db)
-        .await
-        .expect("demote");
-    let reply = app.query(Some(&token), SESSION_TITLE, json!({ "id": "100" })).await;
-    assert_eq!(reply.error_code(), "FORBIDDEN", "the database, not the token, decides the role");
+    user::ActiveModel {
+        id: Set(ORG_ADMIN.0),
+        role: Set(Role::Attendee),
+        ..Default::default()
+    }
+    .update(&app.db)
+    .await
+    .expect("demote");
+    let reply = app
+        .query(Some(&token), SESSION_TITLE, json!({ "id": "100" }))
+        .await;
+    assert_eq!(
+        reply.error_code(),
+        "FORBIDDEN",
+        "the database, not the token, decides the role"
+    );
 
     let token = app.token(STAFF.0, STAFF.1);
-    user::Entity::delete_by_id(STAFF.0).exec(&app.db).await.expect("delete");
-    let reply = app.query(Some(&token), "{ viewer { email } }", json!({})).await;
+    user::Entity::delete_by_id(STAFF.0)
+        .exec(&app.db)
+        .await
+        .expect("delete");
+    let reply = app
+        .query(Some(&token), "{ viewer { email } }", json!({}))
+        .await;
     assert_eq!(reply.error_code(), "UNAUTHENTICATED");
 }

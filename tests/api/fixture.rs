@@ -153,7 +153,13 @@ pub async fn load(db: &DatabaseConnection) {
         user_row(3, "eventadmin@test.dev", "Evan", "Event", Role::EventAdmin),
         user_row(4, "attendee@test.dev", "Ann", "Attendee", Role::Attendee),
         user_row(5, "staff@test.dev", "Stan", "Staff", Role::Staff),
-        user_row(6, "orgadmin2@test.dev", "Otto", "Other", Role::OrganizerAdmin),
+        user_row(
+            6,
+            "orgadmin2@test.dev",
+            "Otto",
+            "Other",
+            Role::OrganizerAdmin,
+        ),
         user_row(7, "eventadminb@test.dev", "Bea", "Bee", Role::EventAdmin),
         user_row(8, "grace@test.dev", "Grace", "Hopper", Role::Speaker),
         user_row(9, "alan@test.dev", "Alan", "Turing", Role::Speaker),
@@ -169,13 +175,42 @@ pub async fn load(db: &DatabaseConnection) {
     users[12].phone_number = None;
 
     let organizers = vec![
-        organizer::Model { id: 1, name: "Org One".into(), created_at: nov(1) },
-        organizer::Model { id: 2, name: "Org Two".into(), created_at: nov(1) },
+        organizer::Model {
+            id: 1,
+            name: "Org One".into(),
+            created_at: nov(1),
+        },
+        organizer::Model {
+            id: 2,
+            name: "Org Two".into(),
+            created_at: nov(1),
+        },
     ];
     let events = vec![
-        event::Model { id: EVENT_A, organizer_id: 1, name: "Event A".into(), start_time: t(1, 9), end_time: t(3, 18), created_at: nov(1) },
-        event::Model { id: EVENT_B, organizer_id: 1, name: "Event B".into(), start_time: t(10, 9), end_time: t(11, 18), created_at: nov(1) },
-        event::Model { id: EVENT_C, organizer_id: 2, name: "Event C".into(), start_time: t(5, 9), end_time: t(6, 18), created_at: nov(1) },
+        event::Model {
+            id: EVENT_A,
+            organizer_id: 1,
+            name: "Event A".into(),
+            start_time: t(1, 9),
+            end_time: t(3, 18),
+            created_at: nov(1),
+        },
+        event::Model {
+            id: EVENT_B,
+            organizer_id: 1,
+            name: "Event B".into(),
+            start_time: t(10, 9),
+            end_time: t(11, 18),
+            created_at: nov(1),
+        },
+        event::Model {
+            id: EVENT_C,
+            organizer_id: 2,
+            name: "Event C".into(),
+            start_time: t(5, 9),
+            end_time: t(6, 18),
+            created_at: nov(1),
+        },
     ];
     let mut full = bare_session(FULL_SESSION, EVENT_A, "Keynote", t(1, 10));
     full = session::Model {
@@ -215,8 +250,18 @@ pub async fn load(db: &DatabaseConnection) {
         bare_session(SESSION_C, EVENT_C, "C session", t(5, 10)),
     ];
     let ticket_types = vec![
-        ticket_type::Model { id: 10, event_id: EVENT_A, name: "General".into(), free: false },
-        ticket_type::Model { id: 11, event_id: EVENT_A, name: "Speaker Pass".into(), free: true },
+        ticket_type::Model {
+            id: 10,
+            event_id: EVENT_A,
+            name: "General".into(),
+            free: false,
+        },
+        ticket_type::Model {
+            id: 11,
+            event_id: EVENT_A,
+            name: "Speaker Pass".into(),
+            free: true,
+        },
     ];
     let tickets = vec![
         ticket(1000, 100, 100),
@@ -280,24 +325,82 @@ pub async fn load(db: &DatabaseConnection) {
         },
     ];
     let session_speakers = vec![
-        session_speaker::Model { session_id: FULL_SESSION, speaker_id: 51, position: 2, moderator: false, show_moderator: false },
-        session_speaker::Model { session_id: FULL_SESSION, speaker_id: 50, position: 1, moderator: true, show_moderator: true },
+        session_speaker::Model {
+            session_id: FULL_SESSION,
+            speaker_id: 51,
+            position: 2,
+            moderator: false,
+            show_moderator: false,
+        },
+        session_speaker::Model {
+            session_id: FULL_SESSION,
+            speaker_id: 50,
+            position: 1,
+            moderator: true,
+            show_moderator: true,
+        },
     ];
     let speaker_ticket_types = vec![
-        speaker_ticket_type::Model { speaker_id: 50, ticket_type_id: 11 },
-        speaker_ticket_type::Model { speaker_id: 50, ticket_type_id: 10 },
+        speaker_ticket_type::Model {
+            speaker_id: 50,
+            ticket_type_id: 11,
+        },
+        speaker_ticket_type::Model {
+            speaker_id: 50,
+            ticket_type_id: 10,
+        },
     ];
     let sponsors = vec![
-        sponsor::Model { id: 60, event_id: EVENT_A, name: "Big Sponsor".into(), logo_url: Some("https://img.test/big.png".into()), website: Some("https://big.test".into()), size: Some(SponsorSize::Large) },
-        sponsor::Model { id: 61, event_id: EVENT_A, name: "Small Co".into(), logo_url: None, website: None, size: None },
+        sponsor::Model {
+            id: 60,
+            event_id: EVENT_A,
+            name: "Big Sponsor".into(),
+            logo_url: Some("https://img.test/big.png".into()),
+            website: Some("https://big.test".into()),
+            size: Some(SponsorSize::Large),
+        },
+        sponsor::Model {
+            id: 61,
+            event_id: EVENT_A,
+            name: "Small Co".into(),
+            logo_url: None,
+            website: None,
+            size: None,
+        },
     ];
     let session_sponsors = vec![
-        session_sponsor::Model { session_id: FULL_SESSION, sponsor_id: 61, position: 2 },
-        session_sponsor::Model { session_id: FULL_SESSION, sponsor_id: 60, position: 1 },
+        session_sponsor::Model {
+            session_id: FULL_SESSION,
+            sponsor_id: 61,
+            position: 2,
+        },
+        session_sponsor::Model {
+            session_id: FULL_SESSION,
+            sponsor_id: 60,
+            position: 1,
+        },
     ];
     let assets = vec![
-        mux_asset::Model { id: 70, session_id: FULL_SESSION, asset_id: "mux-asset-70".into(), playback_id: Some("pb-70".into()), file_name: Some("keynote.mp4".into()), duration_seconds: Some(3600), created_at: t(1, 12), created_by_user_id: Some(3) },
-        mux_asset::Model { id: 71, session_id: FULL_SESSION, asset_id: "mux-asset-71".into(), playback_id: None, file_name: None, duration_seconds: None, created_at: t(1, 13), created_by_user_id: None },
+        mux_asset::Model {
+            id: 70,
+            session_id: FULL_SESSION,
+            asset_id: "mux-asset-70".into(),
+            playback_id: Some("pb-70".into()),
+            file_name: Some("keynote.mp4".into()),
+            duration_seconds: Some(3600),
+            created_at: t(1, 12),
+            created_by_user_id: Some(3),
+        },
+        mux_asset::Model {
+            id: 71,
+            session_id: FULL_SESSION,
+            asset_id: "mux-asset-71".into(),
+            playback_id: None,
+            file_name: None,
+            duration_seconds: None,
+            created_at: t(1, 13),
+            created_by_user_id: None,
+        },
     ];
     // The event admin joined the keynote and has not left: they are in the meeting.
     let activities = vec![session_activity::Model {
@@ -309,28 +412,78 @@ pub async fn load(db: &DatabaseConnection) {
         occurred_at: t(1, 10),
     }];
 
-    insert_all::<organizer::Entity, _>(db, &organizers).await.expect("organizers");
-    insert_all::<event::Entity, _>(db, &events).await.expect("events");
-    insert_all::<user::Entity, _>(db, &users).await.expect("users");
-    insert_all::<organizer_admin::Entity, _>(db, &[
-        organizer_admin::Model { organizer_id: 1, user_id: 2 },
-        organizer_admin::Model { organizer_id: 2, user_id: 6 },
-    ]).await.expect("organizer admins");
-    insert_all::<event_admin::Entity, _>(db, &[
-        event_admin::Model { event_id: EVENT_A, user_id: 3 },
-        event_admin::Model { event_id: EVENT_B, user_id: 7 },
-    ]).await.expect("event admins");
-    insert_all::<ticket_type::Entity, _>(db, &ticket_types).await.expect("ticket types");
-    insert_all::<session::Entity, _>(db, &sessions).await.expect("sessions");
-    insert_all::<event_ticket::Entity, _>(db, &tickets).await.expect("tickets");
-    insert_all::<session_registration::Entity, _>(db, &registrations).await.expect("registrations");
-    insert_all::<speaker::Entity, _>(db, &speakers).await.expect("speakers");
-    insert_all::<session_speaker::Entity, _>(db, &session_speakers).await.expect("session speakers");
-    insert_all::<speaker_ticket_type::Entity, _>(db, &speaker_ticket_types).await.expect("speaker ticket types");
-    insert_all::<sponsor::Entity, _>(db, &sponsors).await.expect("sponsors");
-    insert_all::<session_sponsor::Entity, _>(db, &session_sponsors).await.expect("session sponsors");
-    insert_all::<mux_asset::Entity, _>(db, &assets).await.expect("assets");
-    insert_all::<session_activity::Entity, _>(db, &activities).await.expect("activities");
+    insert_all::<organizer::Entity, _>(db, &organizers)
+        .await
+        .expect("organizers");
+    insert_all::<event::Entity, _>(db, &events)
+        .await
+        .expect("events");
+    insert_all::<user::Entity, _>(db, &users)
+        .await
+        .expect("users");
+    insert_all::<organizer_admin::Entity, _>(
+        db,
+        &[
+            organizer_admin::Model {
+                organizer_id: 1,
+                user_id: 2,
+            },
+            organizer_admin::Model {
+                organizer_id: 2,
+                user_id: 6,
+            },
+        ],
+    )
+    .await
+    .expect("organizer admins");
+    insert_all::<event_admin::Entity, _>(
+        db,
+        &[
+            event_admin::Model {
+                event_id: EVENT_A,
+                user_id: 3,
+            },
+            event_admin::Model {
+                event_id: EVENT_B,
+                user_id: 7,
+            },
+        ],
+    )
+    .await
+    .expect("event admins");
+    insert_all::<ticket_type::Entity, _>(db, &ticket_types)
+        .await
+        .expect("ticket types");
+    insert_all::<session::Entity, _>(db, &sessions)
+        .await
+        .expect("sessions");
+    insert_all::<event_ticket::Entity, _>(db, &tickets)
+        .await
+        .expect("tickets");
+    insert_all::<session_registration::Entity, _>(db, &registrations)
+        .await
+        .expect("registrations");
+    insert_all::<speaker::Entity, _>(db, &speakers)
+        .await
+        .expect("speakers");
+    insert_all::<session_speaker::Entity, _>(db, &session_speakers)
+        .await
+        .expect("session speakers");
+    insert_all::<speaker_ticket_type::Entity, _>(db, &speaker_ticket_types)
+        .await
+        .expect("speaker ticket types");
+    insert_all::<sponsor::Entity, _>(db, &sponsors)
+        .await
+        .expect("sponsors");
+    insert_all::<session_sponsor::Entity, _>(db, &session_sponsors)
+        .await
+        .expect("session sponsors");
+    insert_all::<mux_asset::Entity, _>(db, &assets)
+        .await
+        .expect("assets");
+    insert_all::<session_activity::Entity, _>(db, &activities)
+        .await
+        .expect("activities");
 }
 
 /// Starts the application with the fixture loaded.

@@ -41,8 +41,13 @@ pub async fn fresh_database_url(dir: &std::path::Path) -> String {
                 .await
                 .expect("creating the test database");
             admin.close().await.ok();
-            let (prefix, rest) = base.rsplit_once('/').expect("TEST_DATABASE_URL has a database name");
-            let query = rest.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
+            let (prefix, rest) = base
+                .rsplit_once('/')
+                .expect("TEST_DATABASE_URL has a database name");
+            let query = rest
+                .split_once('?')
+                .map(|(_, q)| format!("?{q}"))
+                .unwrap_or_default();
             format!("{prefix}/{name}{query}")
         }
         _ => format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
@@ -119,7 +124,12 @@ impl TestApp {
     }
 
     /// POSTs a GraphQL document with an optional raw Authorization header value.
-    pub async fn post_raw(&self, authorization: Option<&str>, query: &str, variables: Value) -> Reply {
+    pub async fn post_raw(
+        &self,
+        authorization: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Reply {
         let mut request = self
             .client
             .post(self.url("/graphql"))
@@ -131,7 +141,11 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.json().await.expect("a JSON body");
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// POSTs a GraphQL document as the bearer of `token` (none when `None`).
@@ -146,7 +160,12 @@ impl TestApp {
     }
 
     /// Runs `query` and returns how many SQL statements it caused.
-    pub async fn count_statements(&self, token: &str, query: &str, variables: Value) -> (u64, Reply) {
+    pub async fn count_statements(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+    ) -> (u64, Reply) {
         let before = self.statements.get();
         let reply = self.query(Some(token), query, variables).await;
         (self.statements.get() - before, reply)

@@ -11,33 +11,64 @@ use crate::{
 #[tokio::test]
 async fn graphiql_opens_with_the_login_mutation_and_a_session_query() {
     let app = spawn_app().await;
-    let response = app.client.get(app.url("/graphql")).send().await.expect("GET /graphql");
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .send()
+        .await
+        .expect("GET /graphql");
     assert_eq!(response.status(), 200);
     let html = response.text().await.expect("html");
     assert!(html.contains("graphiql"), "a GraphiQL page");
-    assert!(html.contains("defaultQuery:"), "GraphiQL opens on our example operations");
-    assert!(html.contains(r#"login(email: \"super.admin@example.com\", password: \"demo-password\")"#));
+    assert!(
+        html.contains("defaultQuery:"),
+        "GraphiQL opens on our example operations"
+    );
+    assert!(
+        html.contains(r#"login(email: \"super.admin@example.com\", password: \"demo-password\")"#)
+    );
     assert!(html.contains("session(id: \\\"1\\\")"));
 }
 
 #[tokio::test]
 async fn health_reports_the_database_and_a_closed_database_gives_service_unavailable() {
     let app = spawn_with_fixture().await;
-    let response = app.client.get(app.url("/health")).send().await.expect("GET /health");
+    let response = app
+        .client
+        .get(app.url("/health"))
+        .send()
+        .await
+        .expect("GET /health");
     assert_eq!(response.status(), 200);
-    assert_eq!(response.json::<serde_json::Value>().await.expect("json"), json!({ "status": "ok", "database": "up" }));
+    assert_eq!(
+        response.json::<serde_json::Value>().await.expect("json"),
+        json!({ "status": "ok", "database": "up" })
+    );
 
     app.db.clone().close().await.expect("close the pool");
-    let response = app.client.get(app.url("/health")).send().await.expect("GET /health");
+    let response = app
+        .client
+        .get(app.url("/health"))
+        .send()
+        .await
+        .expect("GET /health");
     assert_eq!(response.status(), 503);
     let reply = app
-        .query(Some(&app.token(SUPER.0, SUPER.1)), "{ session(id: \"100\") { title } }", json!({}))
+        .query(
+            Some(&app.token(SUPER.0, SUPER.1)),
+            "{ session(id: \"100\") { title } }",
+            json!({}),
+        )
         .await;
     assert_eq!(reply.error_code(), "SERVICE_UNAVAILABLE");
     assert_eq!(reply.body["errors"][0]["extensions"]["status"], 503);
     let text = reply.body.to_string().to_lowercase();
     for internal in ["sqlx", "pool", "sqlite", "postgres", "select"] {
-        assert!(!text.contains(internal), "the error leaks `{internal}`: {}", reply.body);
+        assert!(
+            !text.contains(internal),
+            "the error leaks `{internal}`: {}",
+            reply.body
+        );
     }
 }
 
@@ -58,7 +89,9 @@ async fn the_demo_data_set_lets_each_demo_user_log_in_and_see_their_events() {
         let data = reply.data();
         assert_eq!(data["login"]["viewer"]["role"], role);
         let token = data["login"]["token"].as_str().expect("token");
-        let reply = app.query(Some(token), "{ events { totalCount } }", json!({})).await;
+        let reply = app
+            .query(Some(token), "{ events { totalCount } }", json!({}))
+            .await;
         match events {
             Some(n) => assert_eq!(reply.data()["events"]["totalCount"], n, "{email}"),
             None => assert_eq!(reply.error_code(), "FORBIDDEN"),
@@ -70,10 +103,20 @@ async fn the_demo_data_set_lets_each_demo_user_log_in_and_see_their_events() {
         .query(Some(&token), "{ event(id: \"1\") { sessions(first: 100) { totalCount nodes { format speakers { speakerId } registeredHolderUsers { totalCount } stats { attendeeCount } } } } }", json!({}))
         .await;
     let sessions = &reply.data()["event"]["sessions"];
-    let formats: std::collections::HashSet<&str> = sessions["nodes"].as_array().expect("nodes").iter().map(|s| s["format"].as_str().expect("format")).collect();
+    let formats: std::collections::HashSet<&str> = sessions["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|s| s["format"].as_str().expect("format"))
+        .collect();
     assert_eq!(formats.len(), 7, "sessions of every format: {formats:?}");
     let keynote = &sessions["nodes"][0];
-    assert!(keynote["registeredHolderUsers"]["totalCount"].as_i64().expect("count") >= 200);
+    assert!(
+        keynote["registeredHolderUsers"]["totalCount"]
+            .as_i64()
+            .expect("count")
+            >= 200
+    );
     assert!(keynote["stats"]["attendeeCount"].as_i64().expect("count") >= 100);
     assert!(!keynote["speakers"].as_array().expect("speakers").is_empty());
 }
@@ -90,12 +133,23 @@ async fn the_token_command_mints_a_token_the_embedded_server_accepts_after_a_res
         .env_remove("DEMO_DATA")
         .output()
         .expect("run the binary");
-    assert!(output.status.success(), "token failed: {}", String::from_utf8_lossy(&output.stderr));
-    let token = String::from_utf8(output.stdout).expect("utf-8").trim().to_owned();
+    assert!(
+        output.status.success(),
+        "token failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let token = String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned();
     assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let secret = std::fs::read_to_string(dir.path().join("jwt-secret")).expect("the secret is kept in the data dir");
-    assert!(!stderr.contains(secret.trim()), "the secret must never be logged");
+    let secret = std::fs::read_to_string(dir.path().join("jwt-secret"))
+        .expect("the secret is kept in the data dir");
+    assert!(
+        !stderr.contains(secret.trim()),
+        "the secret must never be logged"
+    );
 
     // A server on the same data directory (the embedded default) accepts it.
     let mut config = test_config(dir.path(), String::new());
@@ -104,8 +158,13 @@ async fn the_token_command_mints_a_token_the_embedded_server_accepts_after_a_res
     config.demo_data = DemoData::Auto;
     let keep = tempfile::tempdir().expect("temp dir");
     let app = spawn_with_config(config, keep).await;
-    let reply = app.query(Some(&token), "{ viewer { email role } }", json!({})).await;
-    assert_eq!(reply.data()["viewer"], json!({ "email": "event.admin@example.com", "role": "EVENT_ADMIN" }));
+    let reply = app
+        .query(Some(&token), "{ viewer { email role } }", json!({}))
+        .await;
+    assert_eq!(
+        reply.data()["viewer"],
+        json!({ "email": "event.admin@example.com", "role": "EVENT_ADMIN" })
+    );
 }
 
 #[tokio::test]
@@ -113,9 +172,41 @@ async fn an_external_database_without_a_jwt_secret_refuses_to_start() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = test_config(dir.path(), fresh_database_url(dir.path()).await);
     config.jwt_secret = None;
-    let err = session_analytics::startup::Application::build(&config, "127.0.0.1:0".parse().expect("addr"))
-        .await
-        .err()
-        .expect("no secret, no start");
+    let err = session_analytics::startup::Application::build(
+        &config,
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .err()
+    .expect("no secret, no start");
     assert!(err.to_string().contains("JWT_SECRET"), "{err}");
+}
+
+#[tokio::test]
+async fn graphiql_introspection_fits_the_depth_limit_and_deeper_documents_are_refused() {
+    let app = spawn_app().await;
+    // The deepest part of GraphiQL's introspection query: TypeRef nested seven times.
+    let introspection = "{ __schema { queryType { name } types { name fields(includeDeprecated: true) { name args { name type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } } type { name } } } } }";
+    let reply = app.query(None, introspection, json!({})).await;
+    assert!(
+        reply.data()["__schema"]["types"]
+            .as_array()
+            .is_some_and(|t| t.len() > 20)
+    );
+
+    let mut type_ref = String::from("name");
+    for _ in 0..20 {
+        type_ref = format!("name ofType {{ {type_ref} }}");
+    }
+    let deep = format!("{{ __schema {{ types {{ fields {{ type {{ {type_ref} }} }} }} }} }}");
+    let reply = app.query(None, &deep, json!({})).await;
+    let message = reply.body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(
+        message.contains("nested too deep") || message.contains("depth"),
+        "{}",
+        reply.body
+    );
 }

@@ -97,8 +97,14 @@ fn read_page(connection: &Value, id_field: &str) -> Page {
         start_cursor: cursor(&info["startCursor"]),
         end_cursor: cursor(&info["endCursor"]),
     };
-    assert_eq!(page.start_cursor, edges.first().and_then(|e| cursor(&e["cursor"])));
-    assert_eq!(page.end_cursor, edges.last().and_then(|e| cursor(&e["cursor"])));
+    assert_eq!(
+        page.start_cursor,
+        edges.first().and_then(|e| cursor(&e["cursor"]))
+    );
+    assert_eq!(
+        page.end_cursor,
+        edges.last().and_then(|e| cursor(&e["cursor"]))
+    );
     page
 }
 
@@ -116,7 +122,10 @@ async fn registrants(app: &TestApp, vars: Value) -> Page {
     let mut all = json!({ "id": FULL_SESSION.to_string() });
     merge(&mut all, vars);
     let reply = run(app, REGISTRANTS, all).await;
-    read_page(&reply.data()["session"]["registeredHolderUsers"], "eventTicketId")
+    read_page(
+        &reply.data()["session"]["registeredHolderUsers"],
+        "eventTicketId",
+    )
 }
 
 /// A session page of event A; `vars` holds anything but the event id.
@@ -150,8 +159,15 @@ where
         let page = fetch(page_vars).await;
         let what = format!("page {number} of {first} with {vars}: {page:?}");
         assert_eq!(page.has_previous, number > 0, "{what}");
-        assert_eq!(*total.get_or_insert(page.total), page.total, "constant totalCount: {what}");
-        assert!(!page.ids.is_empty(), "a walk never fetches an empty page: {what}");
+        assert_eq!(
+            *total.get_or_insert(page.total),
+            page.total,
+            "constant totalCount: {what}"
+        );
+        assert!(
+            !page.ids.is_empty(),
+            "a walk never fetches an empty page: {what}"
+        );
         assert!(page.ids.len() <= first, "{what}");
         ids.extend(page.ids.iter().cloned());
         let remaining = usize::try_from(page.total).expect("count") - ids.len();
@@ -174,7 +190,10 @@ where
 fn assert_bad_request(reply: &Reply, field: &str, mentions: &[&str], case: &str) {
     assert_eq!(reply.status, 200, "{case}");
     assert_eq!(reply.error_code(), "BAD_REQUEST", "{case}: {}", reply.body);
-    assert_eq!(reply.body["errors"][0]["extensions"]["status"], 400, "{case}");
+    assert_eq!(
+        reply.body["errors"][0]["extensions"]["status"], 400,
+        "{case}"
+    );
     let path: Vec<&str> = reply.body["errors"][0]["path"]
         .as_array()
         .expect("path")
@@ -182,9 +201,14 @@ fn assert_bad_request(reply: &Reply, field: &str, mentions: &[&str], case: &str)
         .filter_map(Value::as_str)
         .collect();
     assert_eq!(path.last(), Some(&field), "{case}: {}", reply.body);
-    let message = reply.body["errors"][0]["message"].as_str().expect("message");
+    let message = reply.body["errors"][0]["message"]
+        .as_str()
+        .expect("message");
     for word in mentions {
-        assert!(message.contains(word), "{case}: {message:?} mentions {word:?}");
+        assert!(
+            message.contains(word),
+            "{case}: {message:?} mentions {word:?}"
+        );
     }
 }
 
@@ -215,26 +239,98 @@ fn nov(day: u32, hour: u32) -> DateTime<Utc> {
 /// The fixture's seven registrants of session 100.
 fn fixture_registrants() -> Vec<Reg> {
     let rows = [
-        (1, 1000, 100, "Alice", "Zephyr", "alice@example.org", 1, true, 1800),
-        (2, 1001, 101, "Bob", "Young", "bob@example.org", 2, true, 4000),
-        (3, 1002, 102, "Carol", "Xu", "carol@example.org", 3, false, 0),
-        (4, 1003, 103, "Dave", "Walker", "dave@example.org", 4, false, 0),
-        (5, 1004, 104, "Erin", "Vance", "erin@example.org", 5, true, 600),
-        (6, 1005, 3, "Evan", "Event", "eventadmin@test.dev", 6, false, 0),
-        (7, 1006, 4, "Ann", "Attendee", "attendee@test.dev", 7, false, 0),
+        (
+            1,
+            1000,
+            100,
+            "Alice",
+            "Zephyr",
+            "alice@example.org",
+            1,
+            true,
+            1800,
+        ),
+        (
+            2,
+            1001,
+            101,
+            "Bob",
+            "Young",
+            "bob@example.org",
+            2,
+            true,
+            4000,
+        ),
+        (
+            3,
+            1002,
+            102,
+            "Carol",
+            "Xu",
+            "carol@example.org",
+            3,
+            false,
+            0,
+        ),
+        (
+            4,
+            1003,
+            103,
+            "Dave",
+            "Walker",
+            "dave@example.org",
+            4,
+            false,
+            0,
+        ),
+        (
+            5,
+            1004,
+            104,
+            "Erin",
+            "Vance",
+            "erin@example.org",
+            5,
+            true,
+            600,
+        ),
+        (
+            6,
+            1005,
+            3,
+            "Evan",
+            "Event",
+            "eventadmin@test.dev",
+            6,
+            false,
+            0,
+        ),
+        (
+            7,
+            1006,
+            4,
+            "Ann",
+            "Attendee",
+            "attendee@test.dev",
+            7,
+            false,
+            0,
+        ),
     ];
     rows.into_iter()
-        .map(|(id, ticket, user, first, last, email, day, attended, watch)| Reg {
-            id,
-            ticket,
-            user,
-            first: Some(first.into()),
-            last: Some(last.into()),
-            email: email.into(),
-            at: nov(day, 10),
-            attended,
-            watch,
-        })
+        .map(
+            |(id, ticket, user, first, last, email, day, attended, watch)| Reg {
+                id,
+                ticket,
+                user,
+                first: Some(first.into()),
+                last: Some(last.into()),
+                email: email.into(),
+                at: nov(day, 10),
+                attended,
+                watch,
+            },
+        )
         .collect()
 }
 
@@ -369,7 +465,10 @@ async fn walking_registrant_pages_yields_everyone_once_in_each_order() {
     for order in ORDERS {
         let expected = expected_order(&regs, order);
         for first in [3, 5] {
-            let ids = walk(first, json!({ "orderBy": order }), |vars| registrants(&app, vars)).await;
+            let ids = walk(first, json!({ "orderBy": order }), |vars| {
+                registrants(&app, vars)
+            })
+            .await;
             assert_eq!(ids, expected, "{order}, {first} a page");
         }
         // One page holding everything agrees with the walk.
@@ -403,8 +502,14 @@ async fn registrants_default_to_registration_date_order() {
 async fn walking_with_filters_keeps_the_filters_on_every_page() {
     let (app, regs) = spawn_with_extra_registrants().await;
     let cases = [
-        (json!({ "attended": true }), tickets_where(&regs, |r| r.attended)),
-        (json!({ "attended": false }), tickets_where(&regs, |r| !r.attended)),
+        (
+            json!({ "attended": true }),
+            tickets_where(&regs, |r| r.attended),
+        ),
+        (
+            json!({ "attended": false }),
+            tickets_where(&regs, |r| !r.attended),
+        ),
         (
             json!({ "search": "BAKER" }),
             tickets_where(&regs, |r| sort_name(r) == "baker"),
@@ -425,7 +530,10 @@ async fn walking_with_filters_keeps_the_filters_on_every_page() {
 async fn attended_filters_split_the_registrants_and_count_them() {
     let app = spawn_with_fixture().await;
     for (attended, expected) in [
-        (Value::Null, vec!["1000", "1001", "1002", "1003", "1004", "1005", "1006"]),
+        (
+            Value::Null,
+            vec!["1000", "1001", "1002", "1003", "1004", "1005", "1006"],
+        ),
         (json!(true), vec!["1000", "1001", "1004"]),
         (json!(false), vec!["1002", "1003", "1005", "1006"]),
     ] {
@@ -447,7 +555,11 @@ async fn search_matches_names_and_email_case_insensitively_and_combines_with_att
         ("young", Value::Null, &["1001"]),
         ("yOuNg", Value::Null, &["1001"]),
         ("EventAdmin@", Value::Null, &["1005"]),
-        ("EXAMPLE.ORG", Value::Null, &["1000", "1001", "1002", "1003", "1004"]),
+        (
+            "EXAMPLE.ORG",
+            Value::Null,
+            &["1000", "1001", "1002", "1003", "1004"],
+        ),
         ("test.dev", Value::Null, &["1005", "1006"]),
         // "an": Ann (first name), Evan (first name), Vance (last name).
         ("an", Value::Null, &["1004", "1005", "1006"]),
@@ -455,7 +567,11 @@ async fn search_matches_names_and_email_case_insensitively_and_combines_with_att
         ("an", json!(false), &["1005", "1006"]),
         ("  alice  ", Value::Null, &["1000"]),
         ("nobody", Value::Null, &[]),
-        ("", Value::Null, &["1000", "1001", "1002", "1003", "1004", "1005", "1006"]),
+        (
+            "",
+            Value::Null,
+            &["1000", "1001", "1002", "1003", "1004", "1005", "1006"],
+        ),
     ];
     for (search, attended, expected) in cases {
         let page = registrants(
@@ -464,7 +580,11 @@ async fn search_matches_names_and_email_case_insensitively_and_combines_with_att
         )
         .await;
         assert_eq!(page.ids, expected, "search {search:?}, attended {attended}");
-        assert_eq!(page.total, i64::try_from(expected.len()).expect("small"), "{search:?}");
+        assert_eq!(
+            page.total,
+            i64::try_from(expected.len()).expect("small"),
+            "{search:?}"
+        );
     }
 }
 
@@ -509,14 +629,19 @@ async fn search_treats_like_wildcards_and_backslashes_literally() {
         assert_eq!(page.ids, expected, "{search:?}");
         assert_eq!(page.total, i64::try_from(expected.len()).expect("small"));
     }
-    let page = registrants(&app, json!({ "first": 50, "search": "_", "attended": true })).await;
-    assert_eq!((page.ids, page.total), (Vec::<String>::new(), 0), "5001 did not attend");
+    let page = registrants(
+        &app,
+        json!({ "first": 50, "search": "_", "attended": true }),
+    )
+    .await;
+    assert_eq!(
+        (page.ids, page.total),
+        (Vec::<String>::new(), 0),
+        "5001 did not attend"
+    );
 }
 
 #[tokio::test]
-#[ignore = "bug: src/store/registrants.rs push_filter and src/store/sessions.rs push_filter: \
-            the term is lower-cased in Rust (Unicode) but the column by SQLite's LOWER (ASCII \
-            only), so on SQLite a search for a non-ASCII name finds nothing, even in the same case"]
 async fn search_is_case_insensitive_beyond_ascii() {
     let app = spawn_with_fixture().await;
     insert_registrants(
@@ -555,7 +680,10 @@ async fn registrant_page_sizes_from_0_to_500_are_accepted_and_others_refused() {
     let page = registrants(&app, json!({ "first": 0 })).await;
     assert!(page.ids.is_empty());
     assert_eq!(page.total, 7);
-    assert!(page.has_next, "there are registrants after an empty first page");
+    assert!(
+        page.has_next,
+        "there are registrants after an empty first page"
+    );
     assert!(!page.has_previous);
     assert_eq!((page.start_cursor, page.end_cursor), (None, None));
 
@@ -567,13 +695,13 @@ async fn registrant_page_sizes_from_0_to_500_are_accepted_and_others_refused() {
     }
 
     for first in [501, -1, 100_000, i32::MIN] {
-        let reply = run(
-            &app,
-            REGISTRANTS,
-            json!({ "id": "100", "first": first }),
-        )
-        .await;
-        assert_bad_request(&reply, "registeredHolderUsers", &["`first`", "500"], &format!("first {first}"));
+        let reply = run(&app, REGISTRANTS, json!({ "id": "100", "first": first })).await;
+        assert_bad_request(
+            &reply,
+            "registeredHolderUsers",
+            &["`first`", "500"],
+            &format!("first {first}"),
+        );
         assert!(reply.body["data"]["session"].is_null());
     }
 }
@@ -597,8 +725,18 @@ async fn garbage_and_foreign_cursors_are_bad_requests() {
         session_cursor,
     ];
     for after in cases {
-        let reply = run(&app, REGISTRANTS, json!({ "id": "100", "first": 2, "after": after })).await;
-        assert_bad_request(&reply, "registeredHolderUsers", &["`after`"], &format!("after {after:?}"));
+        let reply = run(
+            &app,
+            REGISTRANTS,
+            json!({ "id": "100", "first": 2, "after": after }),
+        )
+        .await;
+        assert_bad_request(
+            &reply,
+            "registeredHolderUsers",
+            &["`after`"],
+            &format!("after {after:?}"),
+        );
     }
 }
 
@@ -646,9 +784,6 @@ fn forge(cursor: &str, key: Value) -> String {
 }
 
 #[tokio::test]
-#[ignore = "bug: src/graphql/types/session.rs registered_holder_users checks the cursor's order \
-            but not that its key kind fits the order, so a forged cursor binds a number or date \
-            against the name column: PostgreSQL fails with INTERNAL, SQLite silently restarts"]
 async fn a_cursor_whose_key_does_not_fit_its_order_is_a_bad_request() {
     let (app, _) = spawn_with_extra_registrants().await;
     let cursor = registrants(&app, json!({ "first": 3, "orderBy": "LAST_NAME_ASC" }))
@@ -662,7 +797,12 @@ async fn a_cursor_whose_key_does_not_fit_its_order_is_a_bad_request() {
             json!({ "id": "100", "first": 3, "after": forge(&cursor, key.clone()), "orderBy": "LAST_NAME_ASC" }),
         )
         .await;
-        assert_bad_request(&reply, "registeredHolderUsers", &["`after`"], &format!("key {key}"));
+        assert_bad_request(
+            &reply,
+            "registeredHolderUsers",
+            &["`after`"],
+            &format!("key {key}"),
+        );
     }
 }
 
@@ -750,7 +890,10 @@ fn extra_sessions() -> Vec<(i64, &'static str, SessionFormat, DateTime<Utc>)> {
 }
 
 /// Event A with the extra sessions; returns `(id, title, format, start)` of all its sessions.
-async fn spawn_with_extra_sessions() -> (TestApp, Vec<(i64, &'static str, SessionFormat, DateTime<Utc>)>) {
+async fn spawn_with_extra_sessions() -> (
+    TestApp,
+    Vec<(i64, &'static str, SessionFormat, DateTime<Utc>)>,
+) {
     let app = spawn_with_fixture().await;
     let extra = extra_sessions();
     let rows: Vec<_> = extra
@@ -765,8 +908,18 @@ async fn spawn_with_extra_sessions() -> (TestApp, Vec<(i64, &'static str, Sessio
         .await
         .expect("sessions");
     let mut all = vec![
-        (FULL_SESSION, "Keynote", SessionFormat::MainstageSession, t(1, 10)),
-        (BARE_SESSION, "Workshop", SessionFormat::WorkshopSession, t(2, 10)),
+        (
+            FULL_SESSION,
+            "Keynote",
+            SessionFormat::MainstageSession,
+            t(1, 10),
+        ),
+        (
+            BARE_SESSION,
+            "Workshop",
+            SessionFormat::WorkshopSession,
+            t(2, 10),
+        ),
     ];
     all.extend(extra);
     (app, all)
@@ -786,7 +939,11 @@ async fn walking_event_sessions_yields_each_once_by_start_time_then_id() {
     let (app, all) = spawn_with_extra_sessions().await;
     let expected = session_ids_where(&all, |_, _| true);
     assert_eq!(expected.len(), 12);
-    assert_eq!(&expected[..4], ["5105", "100", "5101", "5109"], "ties by id");
+    assert_eq!(
+        &expected[..4],
+        ["5105", "100", "5101", "5109"],
+        "ties by id"
+    );
     for first in [1, 2, 5] {
         let ids = walk(first, json!({}), |vars| sessions(&app, vars)).await;
         assert_eq!(ids, expected, "{first} a page");
@@ -799,10 +956,18 @@ async fn walking_event_sessions_yields_each_once_by_start_time_then_id() {
 #[tokio::test]
 async fn session_search_and_format_filter_pages_and_counts() {
     let (app, all) = spawn_with_extra_sessions().await;
-    let contains = |needle: &'static str| move |title: &str, _: SessionFormat| title.to_lowercase().contains(needle);
+    let contains = |needle: &'static str| {
+        move |title: &str, _: SessionFormat| title.to_lowercase().contains(needle)
+    };
     let cases = [
-        (json!({ "search": "KEYNOTE" }), session_ids_where(&all, contains("keynote"))),
-        (json!({ "search": "breakout" }), session_ids_where(&all, contains("breakout"))),
+        (
+            json!({ "search": "KEYNOTE" }),
+            session_ids_where(&all, contains("keynote")),
+        ),
+        (
+            json!({ "search": "breakout" }),
+            session_ids_where(&all, contains("breakout")),
+        ),
         (json!({ "search": "%" }), vec!["5107".to_owned()]),
         (json!({ "search": "_" }), vec!["5103".to_owned()]),
         (json!({ "search": "  q&a " }), vec!["5109".to_owned()]),
@@ -829,7 +994,11 @@ async fn session_search_and_format_filter_pages_and_counts() {
         merge(&mut vars, json!({ "first": 100 }));
         let page = sessions(&app, vars).await;
         assert_eq!(page.ids, expected, "{filters}");
-        assert_eq!(page.total, i64::try_from(expected.len()).expect("small"), "{filters}");
+        assert_eq!(
+            page.total,
+            i64::try_from(expected.len()).expect("small"),
+            "{filters}"
+        );
         if expected.len() > 1 {
             let ids = walk(1, filters.clone(), |vars| sessions(&app, vars)).await;
             assert_eq!(ids, expected, "walking {filters}");
@@ -850,7 +1019,12 @@ async fn session_page_sizes_above_100_or_below_0_are_bad_requests() {
     assert_eq!((page.ids.len(), page.has_next), (12, false));
     for first in [101, -1, 500] {
         let reply = run(&app, SESSIONS, json!({ "id": "10", "first": first })).await;
-        assert_bad_request(&reply, "sessions", &["`first`", "100"], &format!("first {first}"));
+        assert_bad_request(
+            &reply,
+            "sessions",
+            &["`first`", "100"],
+            &format!("first {first}"),
+        );
     }
     let reply = run(&app, SESSIONS, json!({ "id": "10", "after": "garbage" })).await;
     assert_bad_request(&reply, "sessions", &["`after`"], "garbage after");
@@ -892,7 +1066,12 @@ async fn events_walk_one_at_a_time_newest_first() {
 
     for first in [101, -1] {
         let reply = run(&app, EVENTS, json!({ "first": first })).await;
-        assert_bad_request(&reply, "events", &["`first`", "100"], &format!("first {first}"));
+        assert_bad_request(
+            &reply,
+            "events",
+            &["`first`", "100"],
+            &format!("first {first}"),
+        );
     }
     let reply = run(&app, EVENTS, json!({ "after": "garbage" })).await;
     assert_bad_request(&reply, "events", &["`after`"], "garbage after");

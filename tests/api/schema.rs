@@ -52,22 +52,39 @@ fn args(list: &[async_graphql_parser::Positioned<InputValueDefinition>]) -> Hash
 }
 
 fn field(f: &FieldDefinition) -> Member {
-    (f.ty.node.to_string(), f.description.is_some(), args(&f.arguments))
+    (
+        f.ty.node.to_string(),
+        f.description.is_some(),
+        args(&f.arguments),
+    )
 }
 
 fn shapes(sdl: &str) -> HashMap<String, Shape> {
     let doc = parse_schema(sdl).expect("the SDL parses");
     let mut out = HashMap::new();
     for def in doc.definitions {
-        let TypeSystemDefinition::Type(ty) = def else { continue };
+        let TypeSystemDefinition::Type(ty) = def else {
+            continue;
+        };
         let ty = ty.node;
         let (kind, members) = match &ty.kind {
-            TypeKind::Object(o) => ("object", o.fields.iter().map(|f| (f.node.name.node.to_string(), field(&f.node))).collect()),
+            TypeKind::Object(o) => (
+                "object",
+                o.fields
+                    .iter()
+                    .map(|f| (f.node.name.node.to_string(), field(&f.node)))
+                    .collect(),
+            ),
             TypeKind::Enum(e) => (
                 "enum",
                 e.values
                     .iter()
-                    .map(|v| (v.node.value.node.to_string(), (String::new(), v.node.description.is_some(), HashMap::new())))
+                    .map(|v| {
+                        (
+                            v.node.value.node.to_string(),
+                            (String::new(), v.node.description.is_some(), HashMap::new()),
+                        )
+                    })
                     .collect(),
             ),
             TypeKind::Scalar => ("scalar", HashMap::new()),
@@ -77,7 +94,11 @@ fn shapes(sdl: &str) -> HashMap<String, Shape> {
         };
         out.insert(
             ty.name.node.to_string(),
-            Shape { kind, description: ty.description.is_some(), members },
+            Shape {
+                kind,
+                description: ty.description.is_some(),
+                members,
+            },
         );
     }
     out
@@ -90,7 +111,10 @@ fn output_compatible(contract: &str, ours: &str) -> bool {
 
 #[test]
 fn schema_contains_every_type_field_argument_and_enum_value_of_the_contract() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/api-contract.graphql");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/api-contract.graphql"
+    );
     let contract = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("the API contract must be readable at {path}: {e}"));
     let theirs = shapes(&contract);
@@ -102,7 +126,10 @@ fn schema_contains_every_type_field_argument_and_enum_value_of_the_contract() {
             continue;
         };
         if mine.kind != shape.kind {
-            problems.push(format!("{name} is a {} here, a {} in the contract", mine.kind, shape.kind));
+            problems.push(format!(
+                "{name} is a {} here, a {} in the contract",
+                mine.kind, shape.kind
+            ));
         }
         for (member, (ty, _, their_args)) in &shape.members {
             let Some((my_ty, _, my_args)) = mine.members.get(member) else {
@@ -110,7 +137,9 @@ fn schema_contains_every_type_field_argument_and_enum_value_of_the_contract() {
                 continue;
             };
             if !output_compatible(ty, my_ty) {
-                problems.push(format!("{name}.{member}: {my_ty} here, {ty} in the contract"));
+                problems.push(format!(
+                    "{name}.{member}: {my_ty} here, {ty} in the contract"
+                ));
             }
             for (arg, (arg_ty, default, _)) in their_args {
                 match my_args.get(arg) {
@@ -131,7 +160,11 @@ fn schema_contains_every_type_field_argument_and_enum_value_of_the_contract() {
             }
         }
     }
-    assert!(problems.is_empty(), "schema breaks the contract:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "schema breaks the contract:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -153,5 +186,9 @@ fn every_type_field_argument_and_enum_value_has_a_description() {
         }
     }
     missing.sort();
-    assert!(missing.is_empty(), "undocumented schema elements:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "undocumented schema elements:\n{}",
+        missing.join("\n")
+    );
 }

@@ -38,7 +38,9 @@ pub const FULL_QUERY: &str = r#"query($id: ID!) {
 async fn the_full_session_returns_every_contract_field() {
     let app = spawn_with_fixture().await;
     let token = app.token(EVENT_ADMIN.0, EVENT_ADMIN.1);
-    let reply = app.query(Some(&token), FULL_QUERY, json!({ "id": "100" })).await;
+    let reply = app
+        .query(Some(&token), FULL_QUERY, json!({ "id": "100" }))
+        .await;
     let mut session = reply.data()["session"].clone();
     let cursors = session["registeredHolderUsers"]["pageInfo"].take();
     assert_eq!(cursors["hasPreviousPage"], false);
@@ -122,21 +124,43 @@ async fn the_full_session_returns_every_contract_field() {
 async fn a_bare_session_returns_nulls_and_zero_engagement_without_video() {
     let app = spawn_with_fixture().await;
     let token = app.token(SUPER.0, SUPER.1);
-    let reply = app.query(Some(&token), FULL_QUERY, json!({ "id": "101" })).await;
+    let reply = app
+        .query(Some(&token), FULL_QUERY, json!({ "id": "101" }))
+        .await;
     let session = &reply.data()["session"];
     for field in [
-        "location", "description", "capacity", "status", "currentUserRegisteredEventTicketId",
-        "purchaserUserRegisteredEventTicketId", "duration", "streamKey", "streamUrl",
-        "streamProvider", "subStreamProvider", "rtmpUrl", "meetingPassword",
-        "closedCaptionHeight", "closedCaptionUrl", "subTitleFileUrl", "allowedMinutesToJoinLate",
+        "location",
+        "description",
+        "capacity",
+        "status",
+        "currentUserRegisteredEventTicketId",
+        "purchaserUserRegisteredEventTicketId",
+        "duration",
+        "streamKey",
+        "streamUrl",
+        "streamProvider",
+        "subStreamProvider",
+        "rtmpUrl",
+        "meetingPassword",
+        "closedCaptionHeight",
+        "closedCaptionUrl",
+        "subTitleFileUrl",
+        "allowedMinutesToJoinLate",
     ] {
-        assert!(session[field].is_null(), "{field} should be null: {}", session[field]);
+        assert!(
+            session[field].is_null(),
+            "{field} should be null: {}",
+            session[field]
+        );
     }
     assert_eq!(session["format"], "WORKSHOP_SESSION");
     assert_eq!(session["assetList"], json!([]));
     assert_eq!(session["speakers"], json!([]));
     assert_eq!(session["sponsors"], json!([]));
-    assert_eq!(session["stats"], json!({ "registeredCount": 2, "interestedCount": 0, "attendeeCount": 1 }));
+    assert_eq!(
+        session["stats"],
+        json!({ "registeredCount": 2, "interestedCount": 0, "attendeeCount": 1 })
+    );
     let alice = &session["registeredHolderUsers"]["nodes"][0];
     assert_eq!(alice["watchTimeSeconds"], 100);
     assert_eq!(alice["engagement"], 0.0, "no video, no engagement");
@@ -144,23 +168,62 @@ async fn a_bare_session_returns_nulls_and_zero_engagement_without_video() {
 
 #[tokio::test]
 async fn status_follows_the_viewers_registration_and_the_check_in_window() {
-    use session_analytics::{entity::{enums::RegistrationType, session, session_registration}, seed::insert_all};
+    use session_analytics::{
+        entity::{enums::RegistrationType, session, session_registration},
+        seed::insert_all,
+    };
     let app = spawn_with_fixture().await;
     let now = chrono::Utc::now();
-    let mut live = bare_session(102, EVENT_A, "Starting soon", now + chrono::Duration::minutes(5));
+    let mut live = bare_session(
+        102,
+        EVENT_A,
+        "Starting soon",
+        now + chrono::Duration::minutes(5),
+    );
     live.end_time = now + chrono::Duration::hours(1);
-    insert_all::<session::Entity, _>(&app.db, &[live]).await.expect("session");
-    insert_all::<session_registration::Entity, _>(&app.db, &[session_registration::Model {
-        id: 50, session_id: 102, event_ticket_id: 1005, registration_type: RegistrationType::Registered,
-        registered_at: now, attended: false, watch_time_seconds: 0,
-    }]).await.expect("registration");
+    insert_all::<session::Entity, _>(&app.db, &[live])
+        .await
+        .expect("session");
+    insert_all::<session_registration::Entity, _>(
+        &app.db,
+        &[session_registration::Model {
+            id: 50,
+            session_id: 102,
+            event_ticket_id: 1005,
+            registration_type: RegistrationType::Registered,
+            registered_at: now,
+            attended: false,
+            watch_time_seconds: 0,
+        }],
+    )
+    .await
+    .expect("registration");
     let token = app.token(EVENT_ADMIN.0, EVENT_ADMIN.1);
-    for (id, status) in [("100", json!("IN_MEETING")), ("101", json!("REGISTERED")), ("102", json!("CHECK_IN_AVAILABLE"))] {
-        let reply = app.query(Some(&token), "query($id: ID!) { session(id: $id) { status } }", json!({ "id": id })).await;
+    for (id, status) in [
+        ("100", json!("IN_MEETING")),
+        ("101", json!("REGISTERED")),
+        ("102", json!("CHECK_IN_AVAILABLE")),
+    ] {
+        let reply = app
+            .query(
+                Some(&token),
+                "query($id: ID!) { session(id: $id) { status } }",
+                json!({ "id": id }),
+            )
+            .await;
         assert_eq!(reply.data()["session"]["status"], status, "session {id}");
     }
     // The organizer admin hosts the same sessions but holds no ticket: no status.
     let token = app.token(ORG_ADMIN.0, ORG_ADMIN.1);
-    let reply = app.query(Some(&token), "{ session(id: \"102\") { status currentUserRegisteredEventTicketId } }", json!({})).await;
-    assert_eq!(reply.data()["session"], json!({ "status": null, "currentUserRegisteredEventTicketId": null }));
+    let reply = app
+        .query(
+            Some(&token),
+            "{ session(id: \"102\") { status currentUserRegisteredEventTicketId } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        reply.data()["session"],
+        json!({ "status": null, "currentUserRegisteredEventTicketId": null })
+    );
 }

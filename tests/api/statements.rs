@@ -43,52 +43,141 @@ const SESSIONS_TABLE: &str = r#"query($id: ID!) {
 /// sponsors, two assets with creators and three registrants.
 async fn add_sessions(app: &TestApp, n: i64) {
     let mut sessions = Vec::new();
-    let (mut users, mut speakers, mut links, mut stt, mut sponsors, mut ss, mut assets) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut users, mut speakers, mut links, mut stt, mut sponsors, mut ss, mut assets) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
     let (mut tickets, mut registrations) = (Vec::new(), Vec::new());
     for i in 0..n {
         let id = 10_000 + i;
-        let mut s = bare_session(id, EVENT_B, &format!("Generated {i}"), t(10, 9) + Duration::minutes(i));
+        let mut s = bare_session(
+            id,
+            EVENT_B,
+            &format!("Generated {i}"),
+            t(10, 9) + Duration::minutes(i),
+        );
         s.duration_seconds = Some(600);
         sessions.push(s);
         for k in 0..2 {
             let n = id * 10 + k;
-            users.push(user_row(n, &format!("u{n}@gen.test"), "Gen", &format!("User{n}"), session_analytics::entity::enums::Role::Speaker));
+            users.push(user_row(
+                n,
+                &format!("u{n}@gen.test"),
+                "Gen",
+                &format!("User{n}"),
+                session_analytics::entity::enums::Role::Speaker,
+            ));
             speakers.push(speaker::Model {
-                id: n, event_id: EVENT_B, user_id: n, first_name: "Gen".into(), last_name: format!("Speaker{n}"),
-                title: None, company: None, image_url: None, pronouns: None, bio: None, linked_in: None,
-                twitter: None, instagram: None, logged_in_at_veh: false, device_checked: false,
-                allow_override_details: false, allow_attendee_access: false,
+                id: n,
+                event_id: EVENT_B,
+                user_id: n,
+                first_name: "Gen".into(),
+                last_name: format!("Speaker{n}"),
+                title: None,
+                company: None,
+                image_url: None,
+                pronouns: None,
+                bio: None,
+                linked_in: None,
+                twitter: None,
+                instagram: None,
+                logged_in_at_veh: false,
+                device_checked: false,
+                allow_override_details: false,
+                allow_attendee_access: false,
             });
-            links.push(session_speaker::Model { session_id: id, speaker_id: n, position: k as i32, moderator: false, show_moderator: false });
-            stt.push(speaker_ticket_type::Model { speaker_id: n, ticket_type_id: 10 });
-            sponsors.push(sponsor::Model { id: n, event_id: EVENT_B, name: format!("Sponsor {n}"), logo_url: None, website: None, size: None });
-            ss.push(session_sponsor::Model { session_id: id, sponsor_id: n, position: k as i32 });
+            links.push(session_speaker::Model {
+                session_id: id,
+                speaker_id: n,
+                position: k as i32,
+                moderator: false,
+                show_moderator: false,
+            });
+            stt.push(speaker_ticket_type::Model {
+                speaker_id: n,
+                ticket_type_id: 10,
+            });
+            sponsors.push(sponsor::Model {
+                id: n,
+                event_id: EVENT_B,
+                name: format!("Sponsor {n}"),
+                logo_url: None,
+                website: None,
+                size: None,
+            });
+            ss.push(session_sponsor::Model {
+                session_id: id,
+                sponsor_id: n,
+                position: k as i32,
+            });
             assets.push(mux_asset::Model {
-                id: n, session_id: id, asset_id: format!("asset-{n}"), playback_id: None, file_name: None,
-                duration_seconds: Some(600), created_at: t(10, 12), created_by_user_id: Some(n),
+                id: n,
+                session_id: id,
+                asset_id: format!("asset-{n}"),
+                playback_id: None,
+                file_name: None,
+                duration_seconds: Some(600),
+                created_at: t(10, 12),
+                created_by_user_id: Some(n),
             });
         }
         for k in 0..3 {
             let n = id * 10 + k;
-            tickets.push(event_ticket::Model { id: n, event_id: EVENT_B, ticket_type_id: 10, holder_user_id: id * 10 + (k % 2), purchaser_user_id: id * 10, created_at: t(1, 1) });
+            tickets.push(event_ticket::Model {
+                id: n,
+                event_id: EVENT_B,
+                ticket_type_id: 10,
+                holder_user_id: id * 10 + (k % 2),
+                purchaser_user_id: id * 10,
+                created_at: t(1, 1),
+            });
             registrations.push(session_registration::Model {
-                id: n, session_id: id, event_ticket_id: n, registration_type: RegistrationType::Registered,
-                registered_at: t(1, 1), attended: k != 2, watch_time_seconds: 100 * k as i32,
+                id: n,
+                session_id: id,
+                event_ticket_id: n,
+                registration_type: RegistrationType::Registered,
+                registered_at: t(1, 1),
+                attended: k != 2,
+                watch_time_seconds: 100 * k as i32,
             });
         }
     }
     let db = &app.db;
-    insert_all::<session::Entity, _>(db, &sessions).await.expect("sessions");
-    insert_all::<user::Entity, _>(db, &users).await.expect("users");
-    insert_all::<speaker::Entity, _>(db, &speakers).await.expect("speakers");
-    insert_all::<session_speaker::Entity, _>(db, &links).await.expect("links");
-    insert_all::<speaker_ticket_type::Entity, _>(db, &stt).await.expect("speaker ticket types");
-    insert_all::<sponsor::Entity, _>(db, &sponsors).await.expect("sponsors");
-    insert_all::<session_sponsor::Entity, _>(db, &ss).await.expect("session sponsors");
-    insert_all::<mux_asset::Entity, _>(db, &assets).await.expect("assets");
-    insert_all::<event_ticket::Entity, _>(db, &tickets).await.expect("tickets");
-    insert_all::<session_registration::Entity, _>(db, &registrations).await.expect("registrations");
+    insert_all::<session::Entity, _>(db, &sessions)
+        .await
+        .expect("sessions");
+    insert_all::<user::Entity, _>(db, &users)
+        .await
+        .expect("users");
+    insert_all::<speaker::Entity, _>(db, &speakers)
+        .await
+        .expect("speakers");
+    insert_all::<session_speaker::Entity, _>(db, &links)
+        .await
+        .expect("links");
+    insert_all::<speaker_ticket_type::Entity, _>(db, &stt)
+        .await
+        .expect("speaker ticket types");
+    insert_all::<sponsor::Entity, _>(db, &sponsors)
+        .await
+        .expect("sponsors");
+    insert_all::<session_sponsor::Entity, _>(db, &ss)
+        .await
+        .expect("session sponsors");
+    insert_all::<mux_asset::Entity, _>(db, &assets)
+        .await
+        .expect("assets");
+    insert_all::<event_ticket::Entity, _>(db, &tickets)
+        .await
+        .expect("tickets");
+    insert_all::<session_registration::Entity, _>(db, &registrations)
+        .await
+        .expect("registrations");
 }
 
 async fn sessions_table_statements(sessions: i64) -> u64 {
@@ -101,22 +190,58 @@ async fn sessions_table_statements(sessions: i64) -> u64 {
     let mut registrations = Vec::new();
     for i in 0..sessions {
         let id = 90_000 + i;
-        tickets.push(event_ticket::Model { id, event_id: EVENT_B, ticket_type_id: 10, holder_user_id: EVENT_B_ADMIN.0, purchaser_user_id: EVENT_B_ADMIN.0, created_at: t(1, 1) });
-        registrations.push(session_registration::Model { id, session_id: 10_000 + i, event_ticket_id: id, registration_type: RegistrationType::Registered, registered_at: t(1, 2), attended: false, watch_time_seconds: 0 });
+        tickets.push(event_ticket::Model {
+            id,
+            event_id: EVENT_B,
+            ticket_type_id: 10,
+            holder_user_id: EVENT_B_ADMIN.0,
+            purchaser_user_id: EVENT_B_ADMIN.0,
+            created_at: t(1, 1),
+        });
+        registrations.push(session_registration::Model {
+            id,
+            session_id: 10_000 + i,
+            event_ticket_id: id,
+            registration_type: RegistrationType::Registered,
+            registered_at: t(1, 2),
+            attended: false,
+            watch_time_seconds: 0,
+        });
     }
-    insert_all::<event_ticket::Entity, _>(&app.db, &tickets).await.expect("tickets");
-    insert_all::<session_registration::Entity, _>(&app.db, &registrations).await.expect("registrations");
+    insert_all::<event_ticket::Entity, _>(&app.db, &tickets)
+        .await
+        .expect("tickets");
+    insert_all::<session_registration::Entity, _>(&app.db, &registrations)
+        .await
+        .expect("registrations");
 
-    let (count, reply) = app.count_statements(&token, SESSIONS_TABLE, json!({ "id": EVENT_B.to_string() })).await;
-    let nodes = reply.data()["event"]["sessions"]["nodes"].as_array().expect("nodes").clone();
+    let (count, reply) = app
+        .count_statements(&token, SESSIONS_TABLE, json!({ "id": EVENT_B.to_string() }))
+        .await;
+    let nodes = reply.data()["event"]["sessions"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .clone();
     // The session that event B already had, plus the generated ones (up to the page size).
     assert_eq!(nodes.len() as i64, (sessions + 1).min(50));
-    let generated = nodes.iter().find(|n| n["title"] == "Generated 0").expect("a generated session");
+    let generated = nodes
+        .iter()
+        .find(|n| n["title"] == "Generated 0")
+        .expect("a generated session");
     assert_eq!(generated["speakers"].as_array().expect("speakers").len(), 2);
-    assert_eq!(generated["speakers"][0]["ticketTypesForSpeaker"][0]["name"], "General");
+    assert_eq!(
+        generated["speakers"][0]["ticketTypesForSpeaker"][0]["name"],
+        "General"
+    );
     assert_eq!(generated["sponsors"].as_array().expect("sponsors").len(), 2);
-    assert_eq!(generated["assetList"][1]["createdBy"]["email"], format!("u{}@gen.test", 10_000 * 10 + 1));
-    assert_eq!(generated["stats"], json!({ "registeredCount": 4, "interestedCount": 0, "attendeeCount": 2 }));
+    assert_eq!(
+        generated["assetList"][1]["createdBy"]["email"],
+        format!("u{}@gen.test", 10_000 * 10 + 1)
+    );
+    assert_eq!(
+        generated["stats"],
+        json!({ "registeredCount": 4, "interestedCount": 0, "attendeeCount": 2 })
+    );
     assert_eq!(generated["registeredHolderUsers"]["totalCount"], 4);
     assert_eq!(generated["status"], "REGISTERED");
     count
@@ -126,7 +251,10 @@ async fn sessions_table_statements(sessions: i64) -> u64 {
 async fn the_sessions_table_runs_the_same_statements_for_3_sessions_as_for_50() {
     let few = sessions_table_statements(3).await;
     let many = sessions_table_statements(60).await;
-    assert_eq!(few, many, "statement count grew with the number of sessions");
+    assert_eq!(
+        few, many,
+        "statement count grew with the number of sessions"
+    );
     assert_eq!(few, SESSIONS_TABLE_STATEMENTS);
 }
 

@@ -26,7 +26,12 @@ const WRONG_LOGIN: &str = "wrong email or password";
 /// GraphQL-shaped body with only an UNAUTHENTICATED error carrying `message` (any
 /// message when `None`).
 fn assert_refused(reply: &Reply, case: &str, message: impl Into<Option<&'static str>>) {
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{case}: {}", reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNAUTHORIZED,
+        "{case}: {}",
+        reply.body
+    );
     assert_eq!(
         reply
             .headers
@@ -36,13 +41,20 @@ fn assert_refused(reply: &Reply, case: &str, message: impl Into<Option<&'static 
         "{case}"
     );
     assert_eq!(reply.error_code(), "UNAUTHENTICATED", "{case}");
-    assert_eq!(reply.body["errors"][0]["extensions"]["status"], 401, "{case}");
+    assert_eq!(
+        reply.body["errors"][0]["extensions"]["status"], 401,
+        "{case}"
+    );
     let text = reply.body["errors"][0]["message"].as_str();
     assert!(text.is_some_and(|t| !t.is_empty()), "{case}: a message");
     if let Some(message) = message.into() {
         assert_eq!(text, Some(message), "{case}");
     }
-    assert_eq!(reply.body["errors"].as_array().map(Vec::len), Some(1), "{case}");
+    assert_eq!(
+        reply.body["errors"].as_array().map(Vec::len),
+        Some(1),
+        "{case}"
+    );
     assert!(
         reply.body.get("data").is_none(),
         "{case}: a refused request carries no data: {}",
@@ -58,7 +70,10 @@ fn assert_anonymous_error(reply: &Reply, case: &str, message: &str) {
         "{case}: no challenge when the request runs"
     );
     assert_eq!(reply.error_code(), "UNAUTHENTICATED", "{case}");
-    assert_eq!(reply.body["errors"][0]["extensions"]["status"], 401, "{case}");
+    assert_eq!(
+        reply.body["errors"][0]["extensions"]["status"], 401,
+        "{case}"
+    );
     assert_eq!(reply.body["errors"][0]["message"], message, "{case}");
     assert!(reply.body["data"].is_null(), "{case}: {}", reply.body);
 }
@@ -126,16 +141,48 @@ async fn malformed_authorization_headers_are_refused_with_401_and_a_challenge() 
     let valid = app.token(SUPER.0, SUPER.1);
     let cases = [
         ("an empty header value", String::new(), MALFORMED_HEADER),
-        ("the Basic scheme", "Basic dXNlcjpwYXNz".to_owned(), MALFORMED_HEADER),
-        ("Bearer without a token", "Bearer".to_owned(), MALFORMED_HEADER),
+        (
+            "the Basic scheme",
+            "Basic dXNlcjpwYXNz".to_owned(),
+            MALFORMED_HEADER,
+        ),
+        (
+            "Bearer without a token",
+            "Bearer".to_owned(),
+            MALFORMED_HEADER,
+        ),
         ("Bearer and a space", "Bearer ".to_owned(), MALFORMED_HEADER),
-        ("Bearer and only blanks", "Bearer    ".to_owned(), MALFORMED_HEADER),
+        (
+            "Bearer and only blanks",
+            "Bearer    ".to_owned(),
+            MALFORMED_HEADER,
+        ),
         ("a token without a scheme", valid.clone(), MALFORMED_HEADER),
-        ("the token scheme", format!("Token {valid}"), MALFORMED_HEADER),
-        ("two segments", "Bearer eyJhbGciOiJIUzI1NiJ9.e30".to_owned(), MALFORMED_TOKEN),
-        ("four segments", format!("Bearer {valid}.AAAA"), MALFORMED_TOKEN),
-        ("one segment", "Bearer justonelongword".to_owned(), MALFORMED_TOKEN),
-        ("garbage base64", "Bearer !!!.@@@.###".to_owned(), MALFORMED_TOKEN),
+        (
+            "the token scheme",
+            format!("Token {valid}"),
+            MALFORMED_HEADER,
+        ),
+        (
+            "two segments",
+            "Bearer eyJhbGciOiJIUzI1NiJ9.e30".to_owned(),
+            MALFORMED_TOKEN,
+        ),
+        (
+            "four segments",
+            format!("Bearer {valid}.AAAA"),
+            MALFORMED_TOKEN,
+        ),
+        (
+            "one segment",
+            "Bearer justonelongword".to_owned(),
+            MALFORMED_TOKEN,
+        ),
+        (
+            "garbage base64",
+            "Bearer !!!.@@@.###".to_owned(),
+            MALFORMED_TOKEN,
+        ),
         (
             "base64 of something that is not JSON",
             format!(
@@ -220,7 +267,11 @@ async fn well_formed_but_invalid_tokens_are_refused_with_the_reason() {
             ),
             Some("the bearer token's signature is invalid"),
         ),
-        ("alg none with an empty signature", alg_none, Some(MALFORMED_TOKEN)),
+        (
+            "alg none with an empty signature",
+            alg_none,
+            Some(MALFORMED_TOKEN),
+        ),
         (
             "HS512 with the right secret",
             sign(&valid_claims("1"), Algorithm::HS512),
@@ -259,15 +310,17 @@ async fn refuse_tokens_missing_each_claim(claims: &[&str], message: Option<&'sta
 
 #[tokio::test]
 async fn a_token_missing_any_claim_is_refused() {
-    refuse_tokens_missing_each_claim(&["exp", "nbf", "iat", "iss", "aud", "sub", "role"], None).await;
+    refuse_tokens_missing_each_claim(&["exp", "nbf", "iat", "iss", "aud", "sub", "role"], None)
+        .await;
 }
 
 #[tokio::test]
-#[ignore = "bug: src/auth/jwt.rs verify: `Claims` makes every claim a required serde field, and \
-            jsonwebtoken deserializes it before validating, so a missing claim fails as JSON \
-            (`the bearer token is malformed`) and the MissingRequiredClaim message is unreachable"]
 async fn a_token_missing_a_claim_is_refused_as_lacking_it() {
-    refuse_tokens_missing_each_claim(&["exp", "nbf", "iss", "aud", "sub"], Some("the bearer token lacks a required claim")).await;
+    refuse_tokens_missing_each_claim(
+        &["exp", "nbf", "iss", "aud", "sub"],
+        Some("the bearer token lacks a required claim"),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -363,16 +416,20 @@ async fn login_issues_a_one_hour_token_with_the_expected_claims_that_the_server_
         json!({ "userId": "1", "email": "super@test.dev", "role": "SUPER_ADMIN" })
     );
 
-    let expires_at = chrono::DateTime::parse_from_rfc3339(
-        payload["expiresAt"].as_str().expect("expiresAt"),
-    )
-    .expect("RFC 3339")
-    .timestamp();
+    let expires_at =
+        chrono::DateTime::parse_from_rfc3339(payload["expiresAt"].as_str().expect("expiresAt"))
+            .expect("RFC 3339")
+            .timestamp();
     assert!(
         (before + 3600..=after + 3600).contains(&expires_at),
         "expiresAt {expires_at} is one hour after the login ({before}..={after})"
     );
-    assert!(payload["expiresAt"].as_str().expect("expiresAt").ends_with('Z'));
+    assert!(
+        payload["expiresAt"]
+            .as_str()
+            .expect("expiresAt")
+            .ends_with('Z')
+    );
 
     let token = payload["token"].as_str().expect("token");
     let header: Value = serde_json::from_slice(
@@ -416,7 +473,11 @@ async fn login_matches_the_email_case_insensitively_and_ignores_surrounding_blan
         assert_eq!(data["login"]["viewer"]["userId"], "1", "{email:?}");
         let token = data["login"]["token"].as_str().expect("token");
         let reply = app.query(Some(token), VIEWER, json!({})).await;
-        assert_eq!(reply.data()["viewer"]["email"], "super@test.dev", "{email:?}");
+        assert_eq!(
+            reply.data()["viewer"]["email"],
+            "super@test.dev",
+            "{email:?}"
+        );
     }
 }
 
@@ -425,7 +486,11 @@ async fn failed_logins_all_give_the_same_unauthenticated_error() {
     let app = spawn_with_fixture().await;
     let cases = [
         ("a wrong password", "super@test.dev", "not the password"),
-        ("the password in another case", "super@test.dev", &PASSWORD.to_uppercase()),
+        (
+            "the password in another case",
+            "super@test.dev",
+            &PASSWORD.to_uppercase(),
+        ),
         ("an empty password", "super@test.dev", ""),
         ("an unknown email", "nobody@test.dev", PASSWORD),
         // Grace exists but has no password: she cannot sign in at all.
@@ -436,7 +501,10 @@ async fn failed_logins_all_give_the_same_unauthenticated_error() {
         assert_eq!(reply.status, StatusCode::OK, "{case}");
         assert_eq!(reply.error_code(), "UNAUTHENTICATED", "{case}");
         assert_eq!(reply.body["errors"][0]["message"], WRONG_LOGIN, "{case}");
-        assert_eq!(reply.body["errors"][0]["extensions"]["status"], 401, "{case}");
+        assert_eq!(
+            reply.body["errors"][0]["extensions"]["status"], 401,
+            "{case}"
+        );
         assert!(reply.body["data"].is_null(), "{case}: {}", reply.body);
         assert!(!reply.body.to_string().contains("eyJ"), "{case}: no token");
     }

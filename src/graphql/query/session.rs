@@ -6,8 +6,8 @@ use super::parse_id;
 use crate::{
     error::AppError,
     graphql::{
-        context::{db, request},
         batch::Batch,
+        context::{db, request},
         guard::HostRoleGuard,
         types::session::Session,
     },

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, Result};
 use crate::graphql::scalars::DateTime;
+use async_graphql::{Context, ID, Object, Result};
 
 use crate::{
     entity::{mux_asset, user},

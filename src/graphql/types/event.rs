@@ -14,12 +14,12 @@ use crate::{
     entity::{enums::SessionFormat, event},
     error::AppResult,
     graphql::{
+        batch::{Batch, leaf, related},
         context::{db, request},
         loaders::{SessionCountKey, SessionPageKey},
         pagination::{
             MAX_PAGE_SIZE, Page, TotalCount, connection, decode_cursor, encode_cursor, page_size,
         },
-        batch::{Batch, leaf, related},
     },
     store::{
         self,

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, Object};
 use crate::graphql::scalars::DateTime;
+use async_graphql::{Context, Enum, ID, Object};
 
 use crate::{
     entity::enums::RegistrationType,

@@ -17,6 +17,7 @@ use crate::{
         enums::{SessionFormat, SessionVisibility, StreamProvider, SubStreamProvider},
         session,
     },
+    error::AppResult,
     graphql::{
         batch::{Batch, leaf, related},
         loaders::{
@@ -28,7 +29,6 @@ use crate::{
         },
         scalars::DateTime,
     },
-    error::AppResult,
     store::{
         registrants::{RegistrantFilter, RegistrantKey, RegistrantPageArgs},
         sessions::{StatsRow, ViewerTickets},
@@ -249,7 +249,11 @@ impl Session {
         })
         .await?;
         Ok(assets
-            .map(|list| list.iter().map(|a| MuxAsset(a.clone(), creators.clone())).collect())
+            .map(|list| {
+                list.iter()
+                    .map(|a| MuxAsset(a.clone(), creators.clone()))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
@@ -366,7 +370,7 @@ impl Session {
         let after_key = match &after {
             Some(cursor) => {
                 let cursor: RegistrantCursor = decode_cursor(cursor)?;
-                if cursor.o != order_by {
+                if cursor.o != order_by || !cursor.k.fits(order) {
                     return Err(crate::error::AppError::bad_request(
                         "`after` comes from a list in another order; use the same `orderBy`",
                     )

@@ -113,7 +113,8 @@ impl Speaker {
 
     /// The ticket types the speaker holds.
     async fn ticket_types_for_speaker(&self, ctx: &Context<'_>) -> Result<Vec<TicketType>> {
-        let (rows, _) = related(ctx, &self.1, self.0.speaker_id, SpeakerTicketTypesKey, leaf).await?;
+        let (rows, _) =
+            related(ctx, &self.1, self.0.speaker_id, SpeakerTicketTypesKey, leaf).await?;
         Ok(rows
             .map(|list| list.iter().cloned().map(TicketType).collect())
             .unwrap_or_default())

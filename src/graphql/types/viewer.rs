@@ -1,7 +1,7 @@
 //! `Viewer` and `LoginPayload`: the signed-in user.
 
-use async_graphql::{ID, Object, SimpleObject};
 use crate::graphql::scalars::DateTime;
+use async_graphql::{ID, Object, SimpleObject};
 
 use crate::entity::{enums::Role, user};
 
