@@ -81,18 +81,34 @@ impl AppError {
     }
 }
 
+/// True when the error says the database cannot be reached (pool exhausted or closed,
+/// connection refused or dropped mid-statement), rather than that a statement failed.
+fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error as Sqlx};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => matches!(
+            **e,
+            Sqlx::Io(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed
+                | Sqlx::Tls(_)
+                | Sqlx::Protocol(_)
+        ),
+        _ => false,
+    }
+}
+
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         // Logged here, once, because the client only ever sees the generic variant.
-        match &err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-                tracing::warn!(error = %err, "database unavailable");
-                Self::ServiceUnavailable
-            }
-            _ => {
-                tracing::error!(error = %err, "database error");
-                Self::Internal
-            }
+        if is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            Self::ServiceUnavailable
+        } else {
+            tracing::error!(error = %err, "database error");
+            Self::Internal
         }
     }
 }

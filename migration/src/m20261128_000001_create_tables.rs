@@ -205,7 +205,7 @@ fn schema() -> Vec<(TableCreateStatement, Vec<IndexCreateStatement>)> {
                     TicketTypes::EventId,
                     Events::Table,
                     Events::Id,
-                    NoAction,
+                    Cascade,
                 ))
                 .to_owned(),
             vec![index(TicketTypes::Table, &[TicketTypes::EventId])],
@@ -224,7 +224,7 @@ fn schema() -> Vec<(TableCreateStatement, Vec<IndexCreateStatement>)> {
                     EventTickets::EventId,
                     Events::Table,
                     Events::Id,
-                    NoAction,
+                    Cascade,
                 ))
                 .foreign_key(&mut fk(
                     EventTickets::Table,
@@ -337,14 +337,14 @@ fn schema() -> Vec<(TableCreateStatement, Vec<IndexCreateStatement>)> {
                     Speakers::EventId,
                     Events::Table,
                     Events::Id,
-                    NoAction,
+                    Cascade,
                 ))
                 .foreign_key(&mut fk(
                     Speakers::Table,
                     Speakers::UserId,
                     Users::Table,
                     Users::Id,
-                    NoAction,
+                    Cascade,
                 ))
                 .to_owned(),
             // The unique index leads with event_id, so it covers that foreign key.
@@ -427,7 +427,7 @@ fn schema() -> Vec<(TableCreateStatement, Vec<IndexCreateStatement>)> {
                     Sponsors::EventId,
                     Events::Table,
                     Events::Id,
-                    NoAction,
+                    Cascade,
                 ))
                 .to_owned(),
             vec![index(Sponsors::Table, &[Sponsors::EventId])],
@@ -506,21 +506,21 @@ fn schema() -> Vec<(TableCreateStatement, Vec<IndexCreateStatement>)> {
                     SessionActivities::SessionId,
                     Sessions::Table,
                     Sessions::Id,
-                    NoAction,
+                    Cascade,
                 ))
                 .foreign_key(&mut fk(
                     SessionActivities::Table,
                     SessionActivities::UserId,
                     Users::Table,
                     Users::Id,
-                    NoAction,
+                    Cascade,
                 ))
                 .foreign_key(&mut fk(
                     SessionActivities::Table,
                     SessionActivities::EventTicketId,
                     EventTickets::Table,
                     EventTickets::Id,
-                    NoAction,
+                    SetNull,
                 ))
                 .to_owned(),
             // The first index answers "is this viewer in the meeting now" (latest

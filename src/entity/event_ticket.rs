@@ -19,7 +19,8 @@ pub enum Relation {
     #[sea_orm(
         belongs_to = "super::event::Entity",
         from = "Column::EventId",
-        to = "super::event::Column::Id"
+        to = "super::event::Column::Id",
+        on_delete = "Cascade"
     )]
     Event,
     #[sea_orm(

@@ -21,19 +21,22 @@ pub enum Relation {
     #[sea_orm(
         belongs_to = "super::session::Entity",
         from = "Column::SessionId",
-        to = "super::session::Column::Id"
+        to = "super::session::Column::Id",
+        on_delete = "Cascade"
     )]
     Session,
     #[sea_orm(
         belongs_to = "super::user::Entity",
         from = "Column::UserId",
-        to = "super::user::Column::Id"
+        to = "super::user::Column::Id",
+        on_delete = "Cascade"
     )]
     User,
     #[sea_orm(
         belongs_to = "super::event_ticket::Entity",
         from = "Column::EventTicketId",
-        to = "super::event_ticket::Column::Id"
+        to = "super::event_ticket::Column::Id",
+        on_delete = "SetNull"
     )]
     EventTicket,
 }

@@ -31,13 +31,15 @@ pub enum Relation {
     #[sea_orm(
         belongs_to = "super::event::Entity",
         from = "Column::EventId",
-        to = "super::event::Column::Id"
+        to = "super::event::Column::Id",
+        on_delete = "Cascade"
     )]
     Event,
     #[sea_orm(
         belongs_to = "super::user::Entity",
         from = "Column::UserId",
-        to = "super::user::Column::Id"
+        to = "super::user::Column::Id",
+        on_delete = "Cascade"
     )]
     User,
     #[sea_orm(has_many = "super::session_speaker::Entity")]

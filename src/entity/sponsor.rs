@@ -21,7 +21,8 @@ pub enum Relation {
     #[sea_orm(
         belongs_to = "super::event::Entity",
         from = "Column::EventId",
-        to = "super::event::Column::Id"
+        to = "super::event::Column::Id",
+        on_delete = "Cascade"
     )]
     Event,
     #[sea_orm(has_many = "super::session_sponsor::Entity")]

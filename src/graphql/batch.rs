@@ -10,9 +10,9 @@
 //! returns.
 
 use std::{
-    any::{Any, TypeId},
+    any::Any,
     collections::HashMap,
-    hash::{DefaultHasher, Hash, Hasher},
+    hash::Hash,
     sync::{Arc, Mutex},
 };
 
@@ -30,10 +30,15 @@ pub struct Loaded<V> {
     pub children: Arc<Batch>,
 }
 
+/// A relation's key for parent 0 (standing for its arguments) and the cell its values
+/// load into.
+type MemoEntry = (Box<dyn Any + Send + Sync>, Arc<dyn Any + Send + Sync>);
+
 /// The ids of sibling nodes, and the relations already loaded for them.
 pub struct Batch {
     ids: Vec<i64>,
-    memo: Mutex<HashMap<(TypeId, u64), Arc<dyn Any + Send + Sync>>>,
+    /// One entry per relation and arguments; a handful at most, so a list will do.
+    memo: Mutex<Vec<MemoEntry>>,
 }
 
 impl Batch {
@@ -43,7 +48,7 @@ impl Batch {
         ids.dedup();
         Arc::new(Self {
             ids,
-            memo: Mutex::new(HashMap::new()),
+            memo: Mutex::new(Vec::new()),
         })
     }
 
@@ -66,15 +71,24 @@ impl Batch {
         Loaders: Loader<K, Error = AppError>,
     {
         type Cell<V> = OnceCell<Arc<Loaded<V>>>;
-        // Keys of one type differ only in their arguments: hash a probe key to tell them apart.
-        let mut hasher = DefaultHasher::new();
-        key(0).hash(&mut hasher);
-        let slot = (TypeId::of::<K>(), hasher.finish());
+        // Keys of one type differ only in their arguments, so the key of a parent that
+        // does not exist (id 0) identifies the relation and its arguments.
+        let probe = key(0);
         let cell = {
             let mut memo = self.memo.lock().map_err(|_| AppError::Internal)?;
-            memo.entry(slot)
-                .or_insert_with(|| Arc::new(Cell::<<Loaders as Loader<K>>::Value>::new()))
-                .clone()
+            let found = memo
+                .iter()
+                .find(|(k, _)| k.downcast_ref::<K>() == Some(&probe))
+                .map(|(_, cell)| cell.clone());
+            match found {
+                Some(cell) => cell,
+                None => {
+                    let cell: Arc<dyn Any + Send + Sync> =
+                        Arc::new(Cell::<<Loaders as Loader<K>>::Value>::new());
+                    memo.push((Box::new(probe), cell.clone()));
+                    cell
+                }
+            }
         };
         let cell = cell
             .downcast::<Cell<<Loaders as Loader<K>>::Value>>()

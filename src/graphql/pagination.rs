@@ -2,6 +2,7 @@
 
 use async_graphql::SimpleObject;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::error::{AppError, AppResult};
@@ -35,6 +36,18 @@ pub fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> AppResult<T> {
         .ok_or_else(|| {
             AppError::bad_request("`after` is not a cursor from this list; pass an `endCursor`")
         })
+}
+
+/// Refuses a cursor whose time no database column can hold (only a forged cursor has
+/// one), which PostgreSQL would otherwise reject as an internal error.
+pub fn cursor_time(t: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
+    if (1..=9999).contains(&t.year()) {
+        Ok(t)
+    } else {
+        Err(AppError::bad_request(
+            "`after` is not a cursor from this list; pass an `endCursor`",
+        ))
+    }
 }
 
 /// Relay page information.

@@ -35,7 +35,10 @@ pub async fn execute(
         .data(RequestContext::new(state.db.clone(), user_id))
         .data(Loaders::new(state.db.clone(), user_id));
     let operation = request.operation_name.clone();
-    let response = state.schema.execute(request).await;
+    let mut response = state.schema.execute(request).await;
+    for error in &mut response.errors {
+        label_request_error(error);
+    }
     // Statement counts are exact when requests do not overlap, a close estimate otherwise.
     tracing::info!(
         operation = operation.as_deref().unwrap_or("-"),
@@ -46,6 +49,18 @@ pub async fn execute(
         "graphql request"
     );
     GraphQLResponse::from(response).into_response()
+}
+
+/// Errors our resolvers raise carry a code already; the rest come from async-graphql
+/// itself rejecting the document (syntax, unknown fields, wrong argument types, depth
+/// and complexity limits), which the contract calls BAD_REQUEST.
+fn label_request_error(error: &mut async_graphql::ServerError) {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        let bad = AppError::bad_request("");
+        extensions.set("code", bad.code());
+        extensions.set("status", bad.status());
+    }
 }
 
 /// The user id of a valid bearer token, `None` without an Authorization header.

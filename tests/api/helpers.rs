@@ -24,33 +24,93 @@ pub struct TestApp {
     pub statements: StatementCounter,
     pub keys: Keys,
     pub db: DatabaseConnection,
-    _dir: tempfile::TempDir,
+    _scratch: Scratch,
 }
 
-/// A fresh database URL: a new PostgreSQL database when `TEST_DATABASE_URL` is set,
-/// else a SQLite file in `dir`.
-pub async fn fresh_database_url(dir: &std::path::Path) -> String {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(base) if !base.is_empty() => {
-            let name = format!("sa_test_{:016x}", rand::rng().random::<u64>());
-            let admin = Database::connect(base.as_str())
-                .await
-                .expect("TEST_DATABASE_URL must point at a reachable PostgreSQL");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("creating the test database");
-            admin.close().await.ok();
-            let (prefix, rest) = base
-                .rsplit_once('/')
-                .expect("TEST_DATABASE_URL has a database name");
-            let query = rest
-                .split_once('?')
-                .map(|(_, q)| format!("?{q}"))
-                .unwrap_or_default();
-            format!("{prefix}/{name}{query}")
+/// A test's own scratch space: a temporary directory and, with `TEST_DATABASE_URL`,
+/// the PostgreSQL databases it created, dropped again when the test ends.
+pub struct Scratch {
+    dir: tempfile::TempDir,
+    databases: Vec<String>,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+            databases: Vec::new(),
         }
-        _ => format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// A fresh, empty database: a new PostgreSQL database when `TEST_DATABASE_URL` is
+    /// set, else a new SQLite file in the scratch directory.
+    pub async fn database_url(&mut self) -> String {
+        let Some(base) = postgres_base() else {
+            let file = format!("test-{}.db", self.databases.len());
+            self.databases.push(file.clone());
+            return format!("sqlite://{}?mode=rwc", self.dir.path().join(file).display());
+        };
+        let name = format!("sa_test_{:016x}", rand::rng().random::<u64>());
+        let admin = Database::connect(base.as_str())
+            .await
+            .expect("TEST_DATABASE_URL must point at a reachable PostgreSQL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("creating the test database");
+        admin.close().await.ok();
+        self.databases.push(name.clone());
+        let (prefix, rest) = base
+            .rsplit_once('/')
+            .expect("TEST_DATABASE_URL has a database name");
+        let query = rest
+            .split_once('?')
+            .map(|(_, q)| format!("?{q}"))
+            .unwrap_or_default();
+        format!("{prefix}/{name}{query}")
+    }
+}
+
+fn postgres_base() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let Some(base) = postgres_base() else { return };
+        let names = std::mem::take(&mut self.databases);
+        // Drop cannot await, and the test's own runtime may be shutting down: use a
+        // thread with its own. FORCE ends the server's pooled connections to it.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Ok(admin) = Database::connect(base.as_str()).await {
+                    for name in names {
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = admin.execute_unprepared(&sql).await;
+                    }
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
     }
 }
 
@@ -69,13 +129,13 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
 
 /// Starts the application on an empty, migrated database.
 pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = fresh_database_url(dir.path()).await;
-    spawn_with_config(test_config(dir.path(), url), dir).await
+    let mut scratch = Scratch::new();
+    let url = scratch.database_url().await;
+    spawn_with_config(test_config(scratch.path(), url), scratch).await
 }
 
-/// Starts the application with `config`; `dir` is kept alive as long as the app.
-pub async fn spawn_with_config(config: Config, dir: tempfile::TempDir) -> TestApp {
+/// Starts the application with `config`; `scratch` lives as long as the app.
+pub async fn spawn_with_config(config: Config, scratch: Scratch) -> TestApp {
     let app = Application::build(&config, "127.0.0.1:0".parse().expect("address"))
         .await
         .expect("the application builds");
@@ -88,7 +148,7 @@ pub async fn spawn_with_config(config: Config, dir: tempfile::TempDir) -> TestAp
         statements,
         keys,
         db,
-        _dir: dir,
+        _scratch: scratch,
     }
 }
 

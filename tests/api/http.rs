@@ -5,7 +5,7 @@ use session_analytics::config::DemoData;
 
 use crate::{
     fixture::*,
-    helpers::{fresh_database_url, spawn_app, spawn_with_config, test_config},
+    helpers::{Scratch, spawn_app, spawn_with_config, test_config},
 };
 
 #[tokio::test]
@@ -74,10 +74,11 @@ async fn health_reports_the_database_and_a_closed_database_gives_service_unavail
 
 #[tokio::test]
 async fn the_demo_data_set_lets_each_demo_user_log_in_and_see_their_events() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = test_config(dir.path(), fresh_database_url(dir.path()).await);
+    let mut scratch = Scratch::new();
+    let url = scratch.database_url().await;
+    let mut config = test_config(scratch.path(), url);
     config.demo_data = DemoData::Always;
-    let app = spawn_with_config(config, dir).await;
+    let app = spawn_with_config(config, scratch).await;
     let login = "mutation($email: String!) { login(email: $email, password: \"demo-password\") { token viewer { role } } }";
     for (email, role, events) in [
         ("super.admin@example.com", "SUPER_ADMIN", Some(4)),
@@ -156,8 +157,7 @@ async fn the_token_command_mints_a_token_the_embedded_server_accepts_after_a_res
     config.database_url = None;
     config.jwt_secret = None;
     config.demo_data = DemoData::Auto;
-    let keep = tempfile::tempdir().expect("temp dir");
-    let app = spawn_with_config(config, keep).await;
+    let app = spawn_with_config(config, Scratch::new()).await;
     let reply = app
         .query(Some(&token), "{ viewer { email role } }", json!({}))
         .await;
@@ -169,8 +169,9 @@ async fn the_token_command_mints_a_token_the_embedded_server_accepts_after_a_res
 
 #[tokio::test]
 async fn an_external_database_without_a_jwt_secret_refuses_to_start() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = test_config(dir.path(), fresh_database_url(dir.path()).await);
+    let mut scratch = Scratch::new();
+    let url = scratch.database_url().await;
+    let mut config = test_config(scratch.path(), url);
     config.jwt_secret = None;
     let err = session_analytics::startup::Application::build(
         &config,
@@ -200,6 +201,7 @@ async fn graphiql_introspection_fits_the_depth_limit_and_deeper_documents_are_re
     }
     let deep = format!("{{ __schema {{ types {{ fields {{ type {{ {type_ref} }} }} }} }} }}");
     let reply = app.query(None, &deep, json!({})).await;
+    assert_eq!(reply.error_code(), "BAD_REQUEST");
     let message = reply.body["errors"][0]["message"]
         .as_str()
         .unwrap_or_default()
@@ -209,4 +211,22 @@ async fn graphiql_introspection_fits_the_depth_limit_and_deeper_documents_are_re
         "{}",
         reply.body
     );
+}
+
+#[tokio::test]
+async fn documents_the_server_rejects_get_bad_request_codes() {
+    let app = spawn_app().await;
+    for (query, variables) in [
+        ("{ session(id: ", json!({})),
+        ("{ nosuchfield }", json!({})),
+        (
+            "query($id: ID!) { session(id: $id) { title } }",
+            json!({ "id": { "not": "an id" } }),
+        ),
+        ("{ events(first: \"ten\") { totalCount } }", json!({})),
+    ] {
+        let reply = app.query(None, query, variables).await;
+        assert_eq!(reply.error_code(), "BAD_REQUEST", "{query}: {}", reply.body);
+        assert_eq!(reply.body["errors"][0]["extensions"]["status"], 400);
+    }
 }

@@ -8,6 +8,7 @@ mod access;
 mod fixture;
 mod helpers;
 mod http;
+mod model;
 mod pagination;
 mod schema;
 mod session_fields;

@@ -1076,3 +1076,31 @@ async fn events_walk_one_at_a_time_newest_first() {
     let reply = run(&app, EVENTS, json!({ "after": "garbage" })).await;
     assert_bad_request(&reply, "events", &["`after`"], "garbage after");
 }
+
+#[tokio::test]
+async fn cursors_with_times_no_database_can_hold_are_bad_requests() {
+    let app = spawn_with_fixture().await;
+    let token = app.token(SUPER.0, SUPER.1);
+    let time_cursor = URL_SAFE_NO_PAD.encode(r#"{"t":"0000-01-01T00:00:00Z","i":1}"#);
+    let registrant_cursor = URL_SAFE_NO_PAD
+        .encode(r#"{"o":"RegistrationDateAsc","k":{"d":"0000-01-01T00:00:00Z"},"i":1}"#);
+    for (query, after) in [
+        (
+            "query($after: String) { events(after: $after) { totalCount } }",
+            &time_cursor,
+        ),
+        (
+            "query($after: String) { event(id: \"10\") { sessions(after: $after) { totalCount } } }",
+            &time_cursor,
+        ),
+        (
+            "query($after: String) { session(id: \"100\") { registeredHolderUsers(after: $after) { totalCount } } }",
+            &registrant_cursor,
+        ),
+    ] {
+        let reply = app
+            .query(Some(&token), query, json!({ "after": after }))
+            .await;
+        assert_eq!(reply.error_code(), "BAD_REQUEST", "{query}: {}", reply.body);
+    }
+}

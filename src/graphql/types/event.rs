@@ -18,7 +18,8 @@ use crate::{
         context::{db, request},
         loaders::{SessionCountKey, SessionPageKey},
         pagination::{
-            MAX_PAGE_SIZE, Page, TotalCount, connection, decode_cursor, encode_cursor, page_size,
+            MAX_PAGE_SIZE, Page, TotalCount, connection, cursor_time, decode_cursor, encode_cursor,
+            page_size,
         },
     },
     store::{
@@ -41,7 +42,10 @@ impl TimeCursor {
 
     pub(crate) fn decode(after: Option<&str>) -> AppResult<Option<(UtcTime, i64)>> {
         after
-            .map(|c| decode_cursor::<Self>(c).map(|c| (c.t, c.i)))
+            .map(|c| {
+                let c = decode_cursor::<Self>(c)?;
+                Ok((cursor_time(c.t)?, c.i))
+            })
             .transpose()
     }
 }

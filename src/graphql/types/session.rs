@@ -25,7 +25,8 @@ use crate::{
             ViewerTicketsKey,
         },
         pagination::{
-            MAX_REGISTRANT_PAGE_SIZE, Page, connection, decode_cursor, encode_cursor, page_size,
+            MAX_REGISTRANT_PAGE_SIZE, Page, connection, cursor_time, decode_cursor, encode_cursor,
+            page_size,
         },
         scalars::DateTime,
     },
@@ -375,6 +376,9 @@ impl Session {
                         "`after` comes from a list in another order; use the same `orderBy`",
                     )
                     .into());
+                }
+                if let RegistrantKey::Date(t) = cursor.k {
+                    cursor_time(t)?;
                 }
                 Some((cursor.k, cursor.i))
             }
