@@ -113,6 +113,35 @@ pub fn bare_session(id: i64, event_id: i64, title: &str, start: DateTime<Utc>) -
     }
 }
 
+/// A speaker profile in `event_id` with every optional field null and every switch off.
+pub fn bare_speaker(
+    id: i64,
+    event_id: i64,
+    user_id: i64,
+    first: &str,
+    last: &str,
+) -> speaker::Model {
+    speaker::Model {
+        id,
+        event_id,
+        user_id,
+        first_name: first.into(),
+        last_name: last.into(),
+        title: None,
+        company: None,
+        image_url: None,
+        pronouns: None,
+        bio: None,
+        linked_in: None,
+        twitter: None,
+        instagram: None,
+        logged_in_at_veh: false,
+        device_checked: false,
+        allow_override_details: false,
+        allow_attendee_access: false,
+    }
+}
+
 fn registration(
     id: i64,
     session_id: i64,
@@ -304,25 +333,7 @@ pub async fn load(db: &DatabaseConnection) {
             allow_override_details: true,
             allow_attendee_access: true,
         },
-        speaker::Model {
-            id: 51,
-            event_id: EVENT_A,
-            user_id: 9,
-            first_name: "Alan".into(),
-            last_name: "Turing".into(),
-            title: None,
-            company: None,
-            image_url: None,
-            pronouns: None,
-            bio: None,
-            linked_in: None,
-            twitter: None,
-            instagram: None,
-            logged_in_at_veh: false,
-            device_checked: false,
-            allow_override_details: false,
-            allow_attendee_access: false,
-        },
+        bare_speaker(51, EVENT_A, 9, "Alan", "Turing"),
     ];
     let session_speakers = vec![
         session_speaker::Model {

@@ -183,6 +183,15 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// GETs `path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
     /// POSTs a GraphQL document with an optional raw Authorization header value.
     pub async fn post_raw(
         &self,

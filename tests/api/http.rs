@@ -11,12 +11,7 @@ use crate::{
 #[tokio::test]
 async fn graphiql_opens_with_the_login_mutation_and_a_session_query() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(app.url("/graphql"))
-        .send()
-        .await
-        .expect("GET /graphql");
+    let response = app.get("/graphql").await;
     assert_eq!(response.status(), 200);
     let html = response.text().await.expect("html");
     assert!(html.contains("graphiql"), "a GraphiQL page");
@@ -33,12 +28,7 @@ async fn graphiql_opens_with_the_login_mutation_and_a_session_query() {
 #[tokio::test]
 async fn health_reports_the_database_and_a_closed_database_gives_service_unavailable() {
     let app = spawn_with_fixture().await;
-    let response = app
-        .client
-        .get(app.url("/health"))
-        .send()
-        .await
-        .expect("GET /health");
+    let response = app.get("/health").await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.json::<serde_json::Value>().await.expect("json"),
@@ -46,12 +36,7 @@ async fn health_reports_the_database_and_a_closed_database_gives_service_unavail
     );
 
     app.db.clone().close().await.expect("close the pool");
-    let response = app
-        .client
-        .get(app.url("/health"))
-        .send()
-        .await
-        .expect("GET /health");
+    let response = app.get("/health").await;
     assert_eq!(response.status(), 503);
     let reply = app
         .query(
@@ -228,5 +213,40 @@ async fn documents_the_server_rejects_get_bad_request_codes() {
         let reply = app.query(None, query, variables).await;
         assert_eq!(reply.error_code(), "BAD_REQUEST", "{query}: {}", reply.body);
         assert_eq!(reply.body["errors"][0]["extensions"]["status"], 400);
+    }
+}
+
+#[tokio::test]
+async fn an_unexpected_database_failure_is_internal_and_says_nothing_internal() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_with_fixture().await;
+    app.db
+        .execute_unprepared("ALTER TABLE mux_assets RENAME TO mux_assets_gone")
+        .await
+        .expect("rename");
+    let reply = app
+        .query(
+            Some(&app.token(SUPER.0, SUPER.1)),
+            "{ session(id: \"100\") { title assetList { assetId } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(reply.error_code(), "INTERNAL");
+    assert_eq!(reply.body["errors"][0]["extensions"]["status"], 500);
+    assert_eq!(reply.body["errors"][0]["message"], "internal error");
+    let text = reply.body.to_string().to_lowercase();
+    for internal in [
+        "mux_assets",
+        "select",
+        "sqlx",
+        "sqlite",
+        "postgres",
+        "relation",
+    ] {
+        assert!(
+            !text.contains(internal),
+            "the error leaks `{internal}`: {}",
+            reply.body
+        );
     }
 }

@@ -116,7 +116,10 @@ const CONTRACT: &str = include_str!("api-contract.graphql");
 fn the_vendored_contract_is_the_shared_one() {
     // The shared copy sits beside the checkout on our machines and in CI; a clone
     // elsewhere tests against the vendored copy alone.
-    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/api-contract.graphql");
+    let shared = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/api-contract.graphql"
+    );
     if let Ok(current) = std::fs::read_to_string(shared) {
         assert!(
             current == CONTRACT,

@@ -73,25 +73,7 @@ async fn add_sessions(app: &TestApp, n: i64) {
                 &format!("User{n}"),
                 session_analytics::entity::enums::Role::Speaker,
             ));
-            speakers.push(speaker::Model {
-                id: n,
-                event_id: EVENT_B,
-                user_id: n,
-                first_name: "Gen".into(),
-                last_name: format!("Speaker{n}"),
-                title: None,
-                company: None,
-                image_url: None,
-                pronouns: None,
-                bio: None,
-                linked_in: None,
-                twitter: None,
-                instagram: None,
-                logged_in_at_veh: false,
-                device_checked: false,
-                allow_override_details: false,
-                allow_attendee_access: false,
-            });
+            speakers.push(bare_speaker(n, EVENT_B, n, "Gen", &format!("Speaker{n}")));
             links.push(session_speaker::Model {
                 session_id: id,
                 speaker_id: n,
