@@ -1,54 +1,205 @@
-//! `POST /graphql`: verifies the bearer token, then runs the operation.
+//! `/graphql` over HTTP, as the GraphQL-over-HTTP specification describes it.
+//!
+//! * `POST` with an `application/json` body (UTF-8) runs any operation.
+//! * `GET` with URL parameters runs queries only: a mutation is refused with 405.
+//!   A browser's `GET` (one that asks for HTML) gets GraphiQL instead.
+//! * The response is `application/graphql-response+json` when the client names that
+//!   type in `Accept`, else `application/json` for legacy clients (no `Accept`, `*/*`,
+//!   `application/json`); 406 when `Accept` allows neither.
+//! * With `application/graphql-response+json`, a request that never reached execution
+//!   (the document does not parse or validate, the variables do not fit, the operation
+//!   cannot be chosen) is answered with 400 and no `data` entry; once execution starts
+//!   the answer is 200, field errors and all. Legacy `application/json` clients get 200
+//!   for those GraphQL request errors too (the body still has no `data`), so that
+//!   clients that drop non-2xx bodies still see the errors.
+//! * A request that is not a well-formed GraphQL-over-HTTP request (no or another
+//!   `Content-Type`, invalid JSON, an unknown or mistyped parameter, a batch) is refused
+//!   before anything runs: 415 or 400 with a GraphQL-shaped `BAD_REQUEST` error.
+//!
+//! The bearer token is checked first: a bad one refuses the whole request with 401.
+//!
+//! Status codes follow the draft as graphql-http's `auditServer` checks it (400 for
+//! request errors, 200 once executed, 200 for legacy clients); the newest draft also
+//! suggests 422 for validation errors and 294 for partial success, which that audit
+//! does not expect and which we do not use.
 
 use std::time::Instant;
 
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql::{
+    Variables,
+    parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType},
+};
 use axum::{
-    Json,
-    extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    body::Bytes,
+    extract::{Query, State, rejection::BytesRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
+use serde_json::{Map, Value};
 
-use super::AppState;
+use super::{AppState, graphiql};
 use crate::{
     error::AppError,
-    graphql::{context::RequestContext, loaders::Loaders},
+    graphql::{context::RequestContext, limits::count_tokens, loaders::Loaders},
 };
 
-/// Runs one GraphQL request. A request without a token runs anonymously (only
-/// `login` and errors are open to it); a request with a bad token is refused whole
-/// with 401, so a client never mistakes a broken token for missing data.
-pub async fn execute(
+/// The request parameters a GraphQL-over-HTTP request may carry; nothing else is
+/// accepted, so a misspelt parameter is reported instead of silently ignored.
+const PARAMETERS: &str = "`query`, `operationName`, `variables` and `extensions`";
+
+/// `POST /graphql`: a JSON-encoded request.
+pub async fn post(
     State(state): State<AppState>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let media = negotiate(&headers);
     let user_id = match bearer_user(&state, &headers) {
         Ok(user_id) => user_id,
-        Err(err) => return unauthorized(err),
+        Err(err) => return unauthorized(err, media),
     };
+    let Some(media) = media else {
+        return not_acceptable();
+    };
+    let request = check_content_type(&headers)
+        .and_then(|()| body.map_err(Rejection::body))
+        .and_then(|body| params_from_body(&body))
+        .and_then(Params::into_request);
+    match request {
+        Ok(mut request) => {
+            let inspection = inspect(&state, &mut request);
+            execute(&state, user_id, media, request, inspection.missing_variable).await
+        }
+        Err(rejection) => rejection.into_response(media),
+    }
+}
+
+/// `GET /graphql`: GraphiQL for a browser, else a query in the URL parameters.
+pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let pairs = Query::<Vec<(String, String)>>::try_from_uri(&uri)
+        .map(|Query(pairs)| pairs)
+        .unwrap_or_default();
+    let has_query = pairs.iter().any(|(key, _)| key == "query");
+    if !state.production && wants_graphiql(&headers, has_query) {
+        let mut response = graphiql::page().await.into_response();
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("accept"));
+        return response;
+    }
+
+    let media = negotiate(&headers);
+    let user_id = match bearer_user(&state, &headers) {
+        Ok(user_id) => user_id,
+        Err(err) => return unauthorized(err, media),
+    };
+    let Some(media) = media else {
+        return not_acceptable();
+    };
+    let request = params_from_pairs(pairs).and_then(Params::into_request);
+    let mut response = match request {
+        Ok(mut request) => {
+            let inspection = inspect(&state, &mut request);
+            if inspection.mutation {
+                refuse_mutation().into_response(media)
+            } else {
+                execute(&state, user_id, media, request, inspection.missing_variable).await
+            }
+        }
+        Err(rejection) => rejection.into_response(media),
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept"));
+    response
+}
+
+/// Runs one request on the schema, unless `refused` already says why it cannot run,
+/// and encodes the result for `media`.
+async fn execute(
+    state: &AppState,
+    user_id: Option<i64>,
+    media: MediaType,
+    request: async_graphql::Request,
+    refused: Option<async_graphql::ServerError>,
+) -> Response {
     let started = Instant::now();
     let statements_before = state.statements.get();
     let request = request
-        .into_inner()
         .data(RequestContext::new(state.db.clone(), user_id))
         .data(Loaders::new(state.db.clone(), user_id));
     let operation = request.operation_name.clone();
-    let mut response = state.schema.execute(request).await;
+    let mut response = match refused {
+        Some(error) => async_graphql::Response::from_errors(vec![error]),
+        None => state.schema.execute(request).await,
+    };
     for error in &mut response.errors {
         label_request_error(error);
+        tidy_syntax_error(error);
     }
+    let executed = execution_started(&response);
+    let status = if executed || media == MediaType::Json {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     // Statement counts are exact when requests do not overlap, a close estimate otherwise.
     tracing::info!(
         operation = operation.as_deref().unwrap_or("-"),
         ok = response.errors.is_empty(),
+        executed,
         errors = response.errors.len(),
+        status = status.as_u16(),
         statements = state.statements.get().saturating_sub(statements_before),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "graphql request"
     );
-    GraphQLResponse::from(response).into_response()
+    encode(response, executed, status, media)
+}
+
+/// True when the operation was executed. async-graphql answers a request that never
+/// reached execution (parse, validation, variable coercion, operation selection) with
+/// `data: null` and errors that have no path; once execution has started, `data` is
+/// either not null or null because of a field error, which always carries its path.
+fn execution_started(response: &async_graphql::Response) -> bool {
+    response.data != async_graphql::Value::Null
+        || response.errors.is_empty()
+        || response.errors.iter().any(|error| !error.path.is_empty())
+}
+
+/// The HTTP response for a GraphQL response; without `data` when nothing was executed.
+fn encode(
+    response: async_graphql::Response,
+    executed: bool,
+    status: StatusCode,
+    media: MediaType,
+) -> Response {
+    let cache_control = response
+        .is_ok()
+        .then(|| response.cache_control.value())
+        .flatten()
+        .and_then(|value| HeaderValue::from_str(&value).ok());
+    let extra_headers = response.http_headers.clone();
+    let mut body = match serde_json::to_value(&response) {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::error!(error = %err, "encoding a GraphQL response failed");
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &AppError::Internal,
+                Some(media),
+            );
+        }
+    };
+    if !executed && let Value::Object(fields) = &mut body {
+        fields.remove("data");
+    }
+    let mut http = json_response(status, &body, Some(media));
+    if let Some(value) = cache_control {
+        http.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+    http.headers_mut().extend(extra_headers);
+    http
 }
 
 /// Errors our resolvers raise carry a code already; the rest come from async-graphql
@@ -62,6 +213,580 @@ fn label_request_error(error: &mut async_graphql::ServerError) {
         extensions.set("status", bad.status());
     }
 }
+
+/// async-graphql words a syntax error as the parser's drawing of the source line
+/// (` --> 1:2`, the line, a caret, `= expected selection`); keep what was expected,
+/// the position is in `locations` already.
+fn tidy_syntax_error(error: &mut async_graphql::ServerError) {
+    if !error.message.starts_with(" --> ") {
+        return;
+    }
+    let expected = error
+        .message
+        .lines()
+        .last()
+        .and_then(|line| line.trim().strip_prefix("= "))
+        .map(str::to_owned);
+    if let Some(expected) = expected {
+        error.message = format!("syntax error: {expected}");
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Request parameters
+
+/// The parameters of a well-formed GraphQL-over-HTTP request.
+struct Params {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Value>>,
+    extensions: Option<Map<String, Value>>,
+}
+
+impl Params {
+    fn into_request(self) -> Result<async_graphql::Request, Rejection> {
+        let query = self.query.ok_or_else(|| {
+            Rejection::bad_request(
+                "the `query` parameter is required: a string holding the GraphQL document",
+            )
+        })?;
+        let mut request = async_graphql::Request::new(query);
+        if let Some(name) = self.operation_name.filter(|name| !name.is_empty()) {
+            request = request.operation_name(name);
+        }
+        if let Some(variables) = self.variables {
+            let value = async_graphql::Value::from_json(Value::Object(variables))
+                .map_err(|_| Rejection::bad_request("`variables` holds an unusable value"))?;
+            request = request.variables(Variables::from_value(value));
+        }
+        for (key, value) in self.extensions.into_iter().flatten() {
+            let value = async_graphql::Value::from_json(value)
+                .map_err(|_| Rejection::bad_request("`extensions` holds an unusable value"))?;
+            request.extensions.insert(key, value);
+        }
+        Ok(request)
+    }
+}
+
+/// The parameters of a JSON request body: one object, only the known keys, each of
+/// the right type (`null` counts as absent).
+fn params_from_body(body: &[u8]) -> Result<Params, Rejection> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Rejection::bad_request(
+            "the request body is empty: send a JSON object with a `query` string",
+        ));
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|err| {
+        Rejection::bad_request(format!("the request body is not valid JSON: {err}"))
+    })?;
+    let fields = match value {
+        Value::Object(fields) => fields,
+        Value::Array(_) => {
+            return Err(Rejection::bad_request(
+                "batched requests are not supported: send one operation per request, as a JSON object",
+            ));
+        }
+        other => {
+            return Err(Rejection::bad_request(format!(
+                "the request body must be a JSON object with a `query` string, not {}",
+                describe(&other)
+            )));
+        }
+    };
+    if let Some(key) = fields.keys().find(|key| !is_parameter(key)) {
+        return Err(unknown_parameter(key));
+    }
+    let mut params = Params {
+        query: None,
+        operation_name: None,
+        variables: None,
+        extensions: None,
+    };
+    for (key, value) in fields {
+        match key.as_str() {
+            "query" => params.query = string_parameter("query", value)?,
+            "operationName" => params.operation_name = string_parameter("operationName", value)?,
+            "variables" => params.variables = map_parameter("variables", value)?,
+            _ => params.extensions = map_parameter("extensions", value)?,
+        }
+    }
+    Ok(params)
+}
+
+/// The parameters of a GET request's URL: `variables` and `extensions` are JSON
+/// strings, and an empty value counts as absent.
+fn params_from_pairs(pairs: Vec<(String, String)>) -> Result<Params, Rejection> {
+    if let Some((key, _)) = pairs.iter().find(|(key, _)| !is_parameter(key)) {
+        return Err(unknown_parameter(key));
+    }
+    let mut params = Params {
+        query: None,
+        operation_name: None,
+        variables: None,
+        extensions: None,
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for (key, value) in pairs {
+        if seen.contains(&key) {
+            return Err(Rejection::bad_request(format!(
+                "the `{key}` parameter is given more than once"
+            )));
+        }
+        seen.push(key.clone());
+        match key.as_str() {
+            "query" => params.query = Some(value),
+            "operationName" => params.operation_name = Some(value),
+            "variables" => params.variables = json_map_parameter("variables", &value)?,
+            _ => params.extensions = json_map_parameter("extensions", &value)?,
+        }
+    }
+    Ok(params)
+}
+
+fn is_parameter(key: &str) -> bool {
+    matches!(key, "query" | "operationName" | "variables" | "extensions")
+}
+
+fn unknown_parameter(key: &str) -> Rejection {
+    let key: String = key.chars().take(64).collect();
+    Rejection::bad_request(format!(
+        "unknown request parameter `{key}`: a request may have only {PARAMETERS}"
+    ))
+}
+
+fn string_parameter(name: &str, value: Value) -> Result<Option<String>, Rejection> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(text) => Ok(Some(text)),
+        other => Err(Rejection::bad_request(format!(
+            "`{name}` must be a string, not {}",
+            describe(&other)
+        ))),
+    }
+}
+
+fn map_parameter(name: &str, value: Value) -> Result<Option<Map<String, Value>>, Rejection> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Object(map) => Ok(Some(map)),
+        other => Err(Rejection::bad_request(format!(
+            "`{name}` must be a JSON object, not {}",
+            describe(&other)
+        ))),
+    }
+}
+
+fn json_map_parameter(name: &str, text: &str) -> Result<Option<Map<String, Value>>, Rejection> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let value: Value = serde_json::from_str(text)
+        .map_err(|err| Rejection::bad_request(format!("`{name}` is not valid JSON: {err}")))?;
+    map_parameter(name, value)
+}
+
+/// A JSON value's kind, for messages.
+fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// What the document asks for, found before anything runs.
+#[derive(Default)]
+struct Inspection {
+    /// The chosen operation is a mutation (refused over GET).
+    mutation: bool,
+    /// A required variable is missing or null: a GraphQL request error (variable
+    /// coercion), which async-graphql itself would only notice during execution,
+    /// after other fields had run.
+    missing_variable: Option<async_graphql::ServerError>,
+}
+
+/// Parses the document (kept in the request, so the schema does not parse it again)
+/// and looks at the operation it chooses. Documents that do not parse, are over the
+/// token limit, or do not choose an operation unambiguously are left to the schema,
+/// which refuses them without executing anything.
+fn inspect(state: &AppState, request: &mut async_graphql::Request) -> Inspection {
+    // The schema counts tokens before it parses; so do we, so that no request makes
+    // the parser work on a document the schema would refuse unread.
+    let max_tokens = state.limits.max_tokens as usize;
+    if count_tokens(&request.query, max_tokens + 1) > max_tokens {
+        return Inspection::default();
+    }
+    let operation_name = request.operation_name.clone();
+    let variables = std::mem::take(&mut request.variables);
+    let inspection = match request.parsed_query() {
+        Ok(document) => match selected_operation(document, operation_name.as_deref()) {
+            Some(operation) => Inspection {
+                mutation: operation.ty == OperationType::Mutation,
+                missing_variable: missing_variable(operation, &variables),
+            },
+            None => Inspection::default(),
+        },
+        Err(_) => Inspection::default(),
+    };
+    request.variables = variables;
+    inspection
+}
+
+/// The operation `operation_name` chooses, if it chooses exactly one.
+fn selected_operation<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), None) => Some(&operation.node),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations
+            .iter()
+            .find(|(key, _)| key.as_str() == name)
+            .map(|(_, operation)| &operation.node),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next().map(|operation| &operation.node)
+        }
+        _ => None,
+    }
+}
+
+/// The first variable of a non-null type, without a default, that was not given a
+/// value (or was given `null`).
+fn missing_variable(
+    operation: &OperationDefinition,
+    variables: &Variables,
+) -> Option<async_graphql::ServerError> {
+    operation
+        .variable_definitions
+        .iter()
+        .find_map(|definition| {
+            let variable = &definition.node;
+            let ty = &variable.var_type.node;
+            if ty.nullable || variable.default_value.is_some() {
+                return None;
+            }
+            let message = match variables.get(&variable.name.node) {
+                None => format!(
+                    "Variable \"${}\" of required type \"{ty}\" was not provided.",
+                    variable.name.node
+                ),
+                Some(async_graphql::Value::Null) => format!(
+                    "Variable \"${}\" of non-null type \"{ty}\" must not be null.",
+                    variable.name.node
+                ),
+                Some(_) => return None,
+            };
+            Some(async_graphql::ServerError::new(
+                message,
+                Some(definition.pos),
+            ))
+        })
+}
+
+/// GET must not change anything: a mutation is refused with 405 and `Allow: POST`.
+fn refuse_mutation() -> Rejection {
+    Rejection {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        message: "mutations cannot be sent with GET: send them with POST".into(),
+        allow: Some("POST"),
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Content negotiation
+
+/// The media types a GraphQL response is served as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MediaType {
+    /// `application/graphql-response+json`: status codes follow the outcome.
+    GraphqlResponse,
+    /// `application/json`, for legacy clients.
+    Json,
+}
+
+impl MediaType {
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Self::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Self::Json => "application/json; charset=utf-8",
+        })
+    }
+}
+
+/// One media range of an `Accept` header.
+struct MediaRange<'a> {
+    kind: &'a str,
+    subtype: &'a str,
+    /// The weight in thousandths (`q=0.9` is 900).
+    weight: u16,
+}
+
+/// How well an `Accept` header accepts one media type.
+#[derive(Clone, Copy, Debug, Default)]
+struct Acceptance {
+    /// The weight of the most specific range that matches (0: not acceptable).
+    weight: u16,
+    /// Whether that range names the type itself rather than a wildcard.
+    named: bool,
+}
+
+/// The media ranges of all `Accept` headers; `None` when there is no (non-empty) one.
+fn accept_ranges(headers: &HeaderMap) -> Option<Vec<MediaRange<'_>>> {
+    let mut present = false;
+    let mut ranges = Vec::new();
+    for value in headers.get_all(header::ACCEPT) {
+        let Ok(value) = value.to_str() else {
+            present = true;
+            continue;
+        };
+        for item in value
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+        {
+            present = true;
+            ranges.extend(parse_media_range(item));
+        }
+    }
+    present.then_some(ranges)
+}
+
+/// `type/subtype;param=value;q=0.5`. A range that asks for a charset other than UTF-8
+/// (the only one we write) or has a malformed weight is left out.
+fn parse_media_range(item: &str) -> Option<MediaRange<'_>> {
+    let mut parts = item.split(';');
+    let (kind, subtype) = parts.next()?.trim().split_once('/')?;
+    let mut weight = 1000;
+    for param in parts {
+        let Some((name, value)) = param.split_once('=') else {
+            continue;
+        };
+        let (name, value) = (name.trim(), value.trim().trim_matches('"'));
+        if name.eq_ignore_ascii_case("q") {
+            let q: f32 = value.parse().ok()?;
+            if !(0.0..=1.0).contains(&q) {
+                return None;
+            }
+            weight = (q * 1000.0).round() as u16;
+        } else if name.eq_ignore_ascii_case("charset") && !is_utf8(value) {
+            return None;
+        }
+    }
+    Some(MediaRange {
+        kind: kind.trim(),
+        subtype: subtype.trim(),
+        weight,
+    })
+}
+
+fn is_utf8(charset: &str) -> bool {
+    charset.eq_ignore_ascii_case("utf-8") || charset.eq_ignore_ascii_case("utf8")
+}
+
+/// The weight `ranges` give `kind/subtype`: that of the most specific matching range.
+fn acceptance(ranges: &[MediaRange<'_>], kind: &str, subtype: &str) -> Acceptance {
+    let mut best: Option<(u8, u16)> = None;
+    for range in ranges {
+        let specificity = if range.kind == "*" && range.subtype == "*" {
+            1
+        } else if range.kind.eq_ignore_ascii_case(kind) && range.subtype == "*" {
+            2
+        } else if range.kind.eq_ignore_ascii_case(kind)
+            && range.subtype.eq_ignore_ascii_case(subtype)
+        {
+            3
+        } else {
+            continue;
+        };
+        best = match best {
+            Some((s, w)) if s > specificity || (s == specificity && w >= range.weight) => {
+                Some((s, w))
+            }
+            _ => Some((specificity, range.weight)),
+        };
+    }
+    best.map_or_else(Acceptance::default, |(specificity, weight)| Acceptance {
+        weight,
+        named: specificity == 3,
+    })
+}
+
+/// The media type to answer in, `None` when `Accept` allows neither JSON type.
+///
+/// A client that names `application/graphql-response+json` (at least as highly as
+/// `application/json`) gets it. A client that does not name it is a legacy client in
+/// the specification's terms: no `Accept`, `*/*` and `application/json` get
+/// `application/json`.
+fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let Some(ranges) = accept_ranges(headers) else {
+        return Some(MediaType::Json);
+    };
+    let graphql = acceptance(&ranges, "application", "graphql-response+json");
+    let json = acceptance(&ranges, "application", "json");
+    if graphql.named && graphql.weight > 0 && graphql.weight >= json.weight {
+        Some(MediaType::GraphqlResponse)
+    } else if json.weight > 0 {
+        Some(MediaType::Json)
+    } else if graphql.weight > 0 {
+        Some(MediaType::GraphqlResponse)
+    } else {
+        None
+    }
+}
+
+/// Whether a GET is a browser opening GraphiQL: without a `query` parameter, any
+/// client that accepts HTML; with one, only a client that names `text/html` and
+/// prefers it to JSON.
+fn wants_graphiql(headers: &HeaderMap, has_query: bool) -> bool {
+    let Some(ranges) = accept_ranges(headers) else {
+        return !has_query;
+    };
+    let html = acceptance(&ranges, "text", "html");
+    if html.weight == 0 {
+        return false;
+    }
+    if !has_query {
+        return true;
+    }
+    let graphql = acceptance(&ranges, "application", "graphql-response+json");
+    let json = acceptance(&ranges, "application", "json");
+    let (best_json, json_named) = if graphql.weight >= json.weight {
+        (graphql.weight, graphql.named)
+    } else {
+        (json.weight, json.named)
+    };
+    html.named && (html.weight > best_json || (html.weight == best_json && !json_named))
+}
+
+/// Accepts `application/json`, with no charset or UTF-8, and nothing else.
+fn check_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
+    let unsupported = |message: String| Rejection {
+        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        message,
+        allow: None,
+    };
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Err(unsupported(
+            "the request has no Content-Type: send the request as JSON with `Content-Type: application/json`".into(),
+        ));
+    };
+    let value = value.to_str().unwrap_or_default();
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        let shown: String = essence.chars().take(64).collect();
+        return Err(unsupported(format!(
+            "Content-Type `{shown}` is not supported: send the request as JSON with `Content-Type: application/json`"
+        )));
+    }
+    for param in parts {
+        let Some((name, charset)) = param.split_once('=') else {
+            continue;
+        };
+        let charset = charset.trim().trim_matches('"');
+        if name.trim().eq_ignore_ascii_case("charset") && !is_utf8(charset) {
+            let shown: String = charset.chars().take(32).collect();
+            return Err(unsupported(format!(
+                "charset `{shown}` is not supported: send the request as UTF-8"
+            )));
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------
+// Refusals
+
+/// A request refused before execution: the HTTP status and a message saying what to fix.
+struct Rejection {
+    status: StatusCode,
+    message: String,
+    /// The `Allow` header of a 405.
+    allow: Option<&'static str>,
+}
+
+impl Rejection {
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+            allow: None,
+        }
+    }
+
+    /// The body could not be read: too large (413, the configured body limit) or cut off.
+    fn body(rejection: BytesRejection) -> Self {
+        let status = rejection.status();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "the request body is larger than the server accepts".to_owned()
+        } else {
+            "the request body could not be read".to_owned()
+        };
+        Self {
+            status,
+            message,
+            allow: None,
+        }
+    }
+
+    fn into_response(self, media: MediaType) -> Response {
+        tracing::info!(
+            status = self.status.as_u16(),
+            "graphql request refused before execution"
+        );
+        let mut response = error_response(
+            self.status,
+            &AppError::bad_request(self.message),
+            Some(media),
+        );
+        if let Some(allow) = self.allow {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        response
+    }
+}
+
+/// 406: `Accept` allows neither JSON media type. The body is JSON all the same.
+fn not_acceptable() -> Response {
+    tracing::info!(status = 406, "graphql request refused before execution");
+    error_response(
+        StatusCode::NOT_ACCEPTABLE,
+        &AppError::bad_request(
+            "the Accept header allows neither `application/graphql-response+json` nor `application/json`",
+        ),
+        None,
+    )
+}
+
+/// A GraphQL-shaped error response (`errors` only, no `data`).
+fn error_response(status: StatusCode, err: &AppError, media: Option<MediaType>) -> Response {
+    let body = serde_json::json!({
+        "errors": [{
+            "message": err.message(),
+            "extensions": { "code": err.code(), "status": err.status() },
+        }]
+    });
+    json_response(status, &body, media)
+}
+
+/// `body` as JSON in `media` (`application/json` when no media type was agreed).
+fn json_response(status: StatusCode, body: &Value, media: Option<MediaType>) -> Response {
+    let content_type = media.unwrap_or(MediaType::Json).content_type();
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{\"errors\":[]}".to_vec());
+    let mut response = (status, bytes).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, content_type);
+    response
+}
+
+// ---------------------------------------------------------------------------------
+// Bearer token
 
 /// The user id of a valid bearer token, `None` without an Authorization header.
 fn bearer_user(state: &AppState, headers: &HeaderMap) -> Result<Option<i64>, AppError> {
@@ -80,15 +805,15 @@ fn bearer_user(state: &AppState, headers: &HeaderMap) -> Result<Option<i64>, App
     claims.user_id().map(Some)
 }
 
-/// A 401 in the GraphQL response shape, with the RFC 6750 challenge.
-fn unauthorized(err: AppError) -> Response {
-    let body = serde_json::json!({
-        "errors": [{
-            "message": err.message(),
-            "extensions": { "code": err.code(), "status": err.status() },
-        }]
-    });
-    let mut response = (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+/// A 401 in the GraphQL response shape, with the RFC 6750 challenge. A request with a
+/// bad token is refused whole, so a client never mistakes a broken token for missing
+/// data; a request without a token runs anonymously (only `login` is open to it).
+fn unauthorized(err: AppError, media: Option<MediaType>) -> Response {
+    tracing::info!(
+        status = 401,
+        "graphql request refused: invalid bearer token"
+    );
+    let mut response = error_response(StatusCode::UNAUTHORIZED, &err, media);
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static(r#"Bearer error="invalid_token""#),
