@@ -77,6 +77,84 @@ pub struct Config {
     /// When to fill an empty database with the demo data set.
     #[arg(long, env = "DEMO_DATA", value_enum, default_value_t = DemoData::Auto)]
     pub demo_data: DemoData,
+
+    /// Production mode: introspection, GraphiQL and "did you mean" suggestions off.
+    #[arg(long, env = "PRODUCTION", default_value_t = false)]
+    pub production: bool,
+
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// What one request may ask of the server. Every rejection names the limit it hit.
+#[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
+pub struct Limits {
+    /// Largest request body, in bytes (413 above it).
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 102_400, value_parser = clap::value_parser!(u32).range(1024..))]
+    pub max_body_bytes: u32,
+
+    /// Deepest selection nesting a document may have (GraphiQL's introspection needs 13).
+    #[arg(long, env = "MAX_QUERY_DEPTH", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_query_depth: u32,
+
+    /// Largest cost of a document: one per field, times `first` inside a connection.
+    #[arg(long, env = "MAX_QUERY_COMPLEXITY", default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_query_complexity: u32,
+
+    /// Most aliased fields per document.
+    #[arg(long, env = "MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: u32,
+
+    /// Most root fields per operation (fragments included).
+    #[arg(long, env = "MAX_ROOT_FIELDS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_root_fields: u32,
+
+    /// Most lexical tokens per document.
+    #[arg(long, env = "MAX_TOKENS", default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_tokens: u32,
+
+    /// Most directives on one field.
+    #[arg(long, env = "MAX_DIRECTIVES_PER_FIELD", default_value_t = 4)]
+    pub max_directives_per_field: u32,
+
+    /// Largest `first` of `events` and `sessions`.
+    #[arg(long, env = "MAX_PAGE_SIZE", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_page_size: u32,
+
+    /// Largest `first` of `registeredHolderUsers`.
+    #[arg(long, env = "MAX_REGISTRANT_PAGE_SIZE", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_registrant_page_size: u32,
+
+    /// Longest a request may run, in milliseconds, before it is answered with 503.
+    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_ms: u64,
+
+    /// Longest one SQL statement may run on PostgreSQL, in milliseconds.
+    #[arg(long, env = "STATEMENT_TIMEOUT_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub statement_timeout_ms: u64,
+
+    /// Longest a client may take to send its request headers, in milliseconds.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 102_400,
+            max_query_depth: 16,
+            max_query_complexity: 50_000,
+            max_aliases: 30,
+            max_root_fields: 10,
+            max_tokens: 2_000,
+            max_directives_per_field: 4,
+            max_page_size: 100,
+            max_registrant_page_size: 500,
+            request_timeout_ms: 10_000,
+            statement_timeout_ms: 5_000,
+            header_read_timeout_ms: 5_000,
+        }
+    }
 }
 
 impl Config {
@@ -112,4 +190,23 @@ pub struct ServeConfig {
     /// Address and port to listen on.
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8000")]
     pub bind: SocketAddr,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Limits;
+
+    #[derive(Parser)]
+    struct Only {
+        #[command(flatten)]
+        limits: Limits,
+    }
+
+    #[test]
+    fn limits_default_matches_the_command_line_defaults() {
+        let parsed = Only::try_parse_from(["session-analytics"]).expect("no arguments parse");
+        assert_eq!(parsed.limits, Limits::default());
+    }
 }

@@ -27,10 +27,14 @@ impl StatementCounter {
 pub async fn connect(
     url: &str,
     max_connections: u32,
+    statement_timeout: Duration,
 ) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
+        // PostgreSQL cancels a statement that runs longer; SQLite has no such setting,
+        // and there the request time limit bounds the work instead.
+        .statement_timeout(statement_timeout)
         .min_connections(1)
         // Fail fast when the database is gone instead of queueing a request for 30 s.
         .acquire_timeout(Duration::from_secs(5))

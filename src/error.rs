@@ -23,6 +23,8 @@ pub enum AppError {
     BadRequest(String),
     RateLimited,
     ServiceUnavailable,
+    /// The request ran past the configured time limit (milliseconds).
+    Timeout(u64),
     Internal,
 }
 
@@ -37,7 +39,7 @@ impl AppError {
             Self::EventNotFound => "EVENT_NOT_FOUND",
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::RateLimited => "RATE_LIMITED",
-            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            Self::ServiceUnavailable | Self::Timeout(_) => "SERVICE_UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
     }
@@ -52,7 +54,7 @@ impl AppError {
             Self::EventNotFound => 4_040_200,
             Self::BadRequest(_) => 400,
             Self::RateLimited => 429,
-            Self::ServiceUnavailable => 503,
+            Self::ServiceUnavailable | Self::Timeout(_) => 503,
             Self::Internal => 500,
         }
     }
@@ -71,6 +73,9 @@ impl AppError {
             Self::ServiceUnavailable => {
                 "the database cannot be reached right now; try again shortly".into()
             }
+            Self::Timeout(ms) => {
+                format!("the request ran longer than the {ms} ms time limit; ask for less")
+            }
             Self::Internal => "internal error".into(),
         }
     }
@@ -87,15 +92,21 @@ fn is_unavailable(err: &DbErr) -> bool {
     use sea_orm::{RuntimeErr, sqlx::Error as Sqlx};
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => matches!(
-            **e,
-            Sqlx::Io(_)
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => {
+            match &**e {
+                Sqlx::Io(_)
                 | Sqlx::PoolTimedOut
                 | Sqlx::PoolClosed
                 | Sqlx::WorkerCrashed
                 | Sqlx::Tls(_)
-                | Sqlx::Protocol(_)
-        ),
+                | Sqlx::Protocol(_) => true,
+                // PostgreSQL: statement timeout or cancel (57014), server shutting down (57P0x).
+                Sqlx::Database(db) => db
+                    .code()
+                    .is_some_and(|code| code == "57014" || code.starts_with("57P")),
+                _ => false,
+            }
+        }
         _ => false,
     }
 }

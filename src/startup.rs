@@ -1,6 +1,6 @@
 //! Building the application once, the same way for `main` and for every test.
 
-use std::{future::Future, net::SocketAddr};
+use std::{future::Future, net::SocketAddr, time::Duration};
 
 use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
@@ -10,8 +10,8 @@ use crate::{
     auth::{Keys, secret},
     config::Config,
     db::{self, StatementCounter},
-    graphql::{self, QueryLimits},
-    http::{self, AppState},
+    graphql,
+    http::{self, AppState, Inner},
     seed,
 };
 
@@ -35,7 +35,8 @@ pub async fn prepare(
         &config.jwt_audience,
         config.token_ttl_seconds,
     );
-    let (db, statements) = db::connect(&url, config.database_max_connections)
+    let statement_timeout = Duration::from_millis(config.limits.statement_timeout_ms);
+    let (db, statements) = db::connect(&url, config.database_max_connections, statement_timeout)
         .await
         .context("cannot connect to the database (check DATABASE_URL)")?;
     db::migrate(&db)
@@ -53,18 +54,34 @@ pub async fn prepare(
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    header_read_timeout: Duration,
 }
+
+/// How long shutdown waits for in-flight requests before it closes their connections.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Application {
     /// Prepares the database and binds `bind` (port 0 picks a free port).
     pub async fn build(config: &Config, bind: SocketAddr) -> anyhow::Result<Self> {
         let (db, statements, keys) = prepare(config).await?;
-        let schema = graphql::build_schema(db.clone(), keys.clone(), QueryLimits::default());
-        let state = AppState::new(db, schema, keys, statements);
+        let schema =
+            graphql::build_schema(db.clone(), keys.clone(), &config.limits, config.production);
+        let state = AppState::new(Inner {
+            db,
+            schema,
+            keys,
+            statements,
+            limits: config.limits.clone(),
+            production: config.production,
+        });
         let listener = TcpListener::bind(bind)
             .await
             .with_context(|| format!("cannot listen on {bind}"))?;
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            header_read_timeout: Duration::from_millis(config.limits.header_read_timeout_ms),
+        })
     }
 
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
@@ -84,14 +101,63 @@ impl Application {
         self.state.db.clone()
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    /// Serves until `shutdown` resolves, then stops accepting, finishes in-flight
+    /// requests (for at most 30 s) and returns.
+    ///
+    /// Hyper is driven directly rather than through `axum::serve`, which has no header
+    /// read timeout: without one, a client that sends its headers a byte at a time
+    /// holds a connection forever.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, http::router(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        use hyper_util::{
+            rt::{TokioExecutor, TokioIo, TokioTimer},
+            server::{conn::auto::Builder, graceful::GracefulShutdown},
+            service::TowerToHyperService,
+        };
+
+        let router = http::router(self.state);
+        let mut builder = Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout);
+        let graceful = GracefulShutdown::new();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => {
+                    let stream = match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(err) => {
+                            // Out of file descriptors and the like: back off, do not spin.
+                            tracing::warn!(error = %err, "accepting a connection failed");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    let service = TowerToHyperService::new(router.clone());
+                    let connection = builder
+                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                        .into_owned();
+                    let connection = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        if let Err(err) = connection.await {
+                            tracing::debug!(error = %err, "connection ended with an error");
+                        }
+                    });
+                }
+                () = &mut shutdown => break,
+            }
+        }
+        drop(self.listener);
+        if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("in-flight requests did not finish within 30 s; closing them");
+        }
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod context;
 pub mod guard;
+pub mod limits;
 pub mod loaders;
 pub mod pagination;
 mod query;
@@ -16,39 +17,39 @@ pub use query::{Mutation, Query};
 
 use crate::{
     auth::Keys,
+    config::Limits,
     error::{AppError, AppResult},
 };
+use limits::DocumentLimits;
 use loaders::RequestLoader;
 
 /// The executable schema.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Limits on what one GraphQL document may ask for.
-#[derive(Clone, Copy, Debug)]
-pub struct QueryLimits {
-    pub max_depth: usize,
-    pub max_complexity: usize,
-}
-
-impl Default for QueryLimits {
-    fn default() -> Self {
-        // Depth: the deepest useful query (events > sessions > speakers > ticket types,
-        // through edges and nodes) is about 10; introspection needs about 13.
-        Self {
-            max_depth: 16,
-            max_complexity: 5_000,
-        }
-    }
-}
-
-/// Builds the schema. Connects nothing: the connection and keys are just stored.
-pub fn build_schema(db: DatabaseConnection, keys: Keys, limits: QueryLimits) -> AppSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+/// Builds the schema. Connects nothing: the connection, keys and limits are just
+/// stored. In production, introspection and "did you mean" suggestions are off.
+pub fn build_schema(
+    db: DatabaseConnection,
+    keys: Keys,
+    limits: &Limits,
+    production: bool,
+) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
         .data(keys)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .finish()
+        .data(limits.clone())
+        .limit_depth(limits.max_query_depth as usize)
+        .limit_complexity(limits.max_query_complexity as usize)
+        .limit_directives(limits.max_directives_per_field as usize)
+        .extension(DocumentLimits {
+            max_tokens: limits.max_tokens as usize,
+            max_aliases: limits.max_aliases as usize,
+            max_root_fields: limits.max_root_fields as usize,
+        });
+    if production {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.finish()
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

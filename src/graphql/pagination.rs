@@ -5,22 +5,42 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::error::{AppError, AppResult};
+use crate::{
+    config::Limits,
+    error::{AppError, AppResult},
+};
 
-/// Largest `first` for lists of events and sessions.
-pub const MAX_PAGE_SIZE: i32 = 100;
-/// Largest `first` for registrant lists (the host's table pages through thousands).
-pub const MAX_REGISTRANT_PAGE_SIZE: i32 = 500;
+/// Which page-size limit applies to a list.
+#[derive(Clone, Copy, Debug)]
+pub enum ListKind {
+    /// `events` and `sessions`.
+    Plain,
+    /// `registeredHolderUsers`: the host's table pages through thousands.
+    Registrants,
+}
 
-/// Checks `first` against `0..=max`.
-pub fn page_size(first: i32, max: i32) -> AppResult<usize> {
-    if (0..=max).contains(&first) {
-        Ok(first as usize)
-    } else {
-        Err(AppError::bad_request(format!(
-            "`first` must be between 0 and {max}, got {first}"
-        )))
+/// Checks `first` against `0..=` the configured limit of its kind of list.
+pub fn page_size(ctx: &async_graphql::Context<'_>, first: i32, kind: ListKind) -> AppResult<usize> {
+    let limits = ctx.data::<Limits>().map_err(|_| AppError::Internal)?;
+    let max = match kind {
+        ListKind::Plain => limits.max_page_size,
+        ListKind::Registrants => limits.max_registrant_page_size,
+    };
+    match usize::try_from(first) {
+        Ok(size) if size <= max as usize => Ok(size),
+        _ => Err(AppError::bad_request(format!(
+            "`first` must be between 0 and {max} (the page-size limit), got {first}"
+        ))),
     }
+}
+
+/// Cost of a connection field for the complexity limit: its page size times the
+/// cost of one node, so `first: 500` weighs what it fetches.
+pub fn connection_cost(first: Option<i32>, default: i32, child_complexity: usize) -> usize {
+    usize::try_from(first.unwrap_or(default))
+        .unwrap_or(0)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
 }
 
 /// Cursors are base64url JSON: opaque to clients, but cheap to decode and validate.

@@ -2,14 +2,16 @@
 
 mod graphiql;
 mod graphql;
+mod guards;
 mod health;
 
 use std::sync::Arc;
 
-use axum::{Router, routing::get};
+use axum::{Router, extract::DefaultBodyLimit, middleware, routing::get};
 use sea_orm::DatabaseConnection;
+use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::{auth::Keys, db::StatementCounter, graphql::AppSchema};
+use crate::{auth::Keys, config::Limits, db::StatementCounter, graphql::AppSchema};
 
 /// What every handler shares; cheap to clone.
 #[derive(Clone)]
@@ -20,21 +22,14 @@ pub struct Inner {
     pub schema: AppSchema,
     pub keys: Keys,
     pub statements: StatementCounter,
+    pub limits: Limits,
+    /// Production mode: no GraphiQL, no introspection, no suggestions.
+    pub production: bool,
 }
 
 impl AppState {
-    pub fn new(
-        db: DatabaseConnection,
-        schema: AppSchema,
-        keys: Keys,
-        statements: StatementCounter,
-    ) -> Self {
-        Self(Arc::new(Inner {
-            db,
-            schema,
-            keys,
-            statements,
-        }))
+    pub fn new(inner: Inner) -> Self {
+        Self(Arc::new(inner))
     }
 }
 
@@ -45,10 +40,18 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// Builds the router: `POST /graphql`, `GET /graphql` (GraphiQL), `GET /health`.
+/// Builds the router: `/graphql` (POST and GET per GraphQL over HTTP; GraphiQL for
+/// browsers outside production) and `GET /health`.
 pub fn router(state: AppState) -> Router {
+    let body_limit = DefaultBodyLimit::max(state.limits.max_body_bytes as usize);
     Router::new()
-        .route("/graphql", get(graphiql::page).post(graphql::execute))
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guards::time_limit,
+        ))
+        .layer(body_limit)
         .route("/health", get(health::check))
+        .layer(CatchPanicLayer::custom(guards::panic_response))
         .with_state(state)
 }

@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use session_analytics::{
     auth::Keys,
-    config::{Config, DemoData, Secret},
+    config::{Config, DemoData, Limits, Secret},
     db::StatementCounter,
     entity::enums::Role,
     startup::Application,
@@ -124,6 +124,8 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         jwt_audience: AUDIENCE.into(),
         token_ttl_seconds: 3600,
         demo_data: DemoData::Never,
+        production: false,
+        limits: Limits::default(),
     }
 }
 

@@ -5,9 +5,11 @@
 #![recursion_limit = "256"]
 
 mod access;
+mod conformance;
 mod fixture;
 mod helpers;
 mod http;
+mod limits;
 mod model;
 mod pagination;
 mod schema;

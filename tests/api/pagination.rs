@@ -694,7 +694,7 @@ async fn registrant_page_sizes_from_0_to_500_are_accepted_and_others_refused() {
         assert_eq!(page.total, 7);
     }
 
-    for first in [501, -1, 100_000, i32::MIN] {
+    for first in [501, -1, i32::MIN] {
         let reply = run(&app, REGISTRANTS, json!({ "id": "100", "first": first })).await;
         assert_bad_request(
             &reply,

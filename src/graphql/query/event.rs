@@ -9,7 +9,7 @@ use crate::{
         batch::Batch,
         context::{db, request},
         guard::HostRoleGuard,
-        pagination::{MAX_PAGE_SIZE, Page, page_size},
+        pagination::{ListKind, Page, connection_cost, page_size},
         types::event::{Event, EventConnection, EventCount, TimeCursor},
     },
     store,
@@ -37,14 +37,21 @@ impl EventQuery {
     }
 
     /// The events the viewer may host, newest first.
-    #[graphql(guard = "HostRoleGuard")]
+    #[graphql(
+        guard = "HostRoleGuard",
+        complexity = "connection_cost(first, 20, child_complexity)"
+    )]
     async fn events(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(20)")] first: Option<i32>,
+        #[graphql(
+            desc = "Page size, from 0 to the server's limit (100 unless configured).",
+            default_with = "Some(20)"
+        )]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<EventConnection> {
-        let size = page_size(first.unwrap_or(20), MAX_PAGE_SIZE)?;
+        let size = page_size(ctx, first.unwrap_or(20), ListKind::Plain)?;
         let access = request(ctx)?.admin().await?;
         let rows = store::events::hosted_page(
             db(ctx)?,

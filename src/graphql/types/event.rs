@@ -18,8 +18,8 @@ use crate::{
         context::{db, request},
         loaders::{SessionCountKey, SessionPageKey},
         pagination::{
-            MAX_PAGE_SIZE, Page, TotalCount, connection, cursor_time, decode_cursor, encode_cursor,
-            page_size,
+            ListKind, Page, TotalCount, connection, connection_cost, cursor_time, decode_cursor,
+            encode_cursor, page_size,
         },
     },
     store::{
@@ -128,15 +128,20 @@ impl Event {
     }
 
     /// The Analytics -> Sessions table: the event's sessions, ordered by start time.
+    #[graphql(complexity = "connection_cost(first, 20, child_complexity)")]
     async fn sessions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100.", default_with = "Some(20)")] first: Option<i32>,
+        #[graphql(
+            desc = "Page size, from 0 to the server's limit (100 unless configured).",
+            default_with = "Some(20)"
+        )]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Case-insensitive match on the title.")] search: Option<String>,
         #[graphql(desc = "Only sessions of this format.")] format: Option<SessionFormat>,
     ) -> Result<SessionConnection> {
-        let size = page_size(first.unwrap_or(20), MAX_PAGE_SIZE)?;
+        let size = page_size(ctx, first.unwrap_or(20), ListKind::Plain)?;
         let filter = SessionFilter {
             search: search
                 .map(|s| s.trim().to_owned())

@@ -25,7 +25,7 @@ use crate::{
             ViewerTicketsKey,
         },
         pagination::{
-            MAX_REGISTRANT_PAGE_SIZE, Page, connection, cursor_time, decode_cursor, encode_cursor,
+            ListKind, Page, connection, connection_cost, cursor_time, decode_cursor, encode_cursor,
             page_size,
         },
         scalars::DateTime,
@@ -349,10 +349,15 @@ impl Session {
 
     /// expand=registerdHolderUsers: ticket holders who registered for or bookmarked
     /// the session, a page at a time (keyset pagination: pass `endCursor` as `after`).
+    #[graphql(complexity = "connection_cost(first, 50, child_complexity)")]
     async fn registered_holder_users(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 500.", default_with = "Some(50)")] first: Option<i32>,
+        #[graphql(
+            desc = "Page size, from 0 to the server's limit (500 unless configured).",
+            default_with = "Some(50)"
+        )]
+        first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Only holders who joined (true) or did not (false).")] attended: Option<
             bool,
@@ -365,7 +370,7 @@ impl Session {
         )]
         order_by: Option<RegistrantOrder>,
     ) -> Result<RegisteredHolderUserConnection> {
-        let size = page_size(first.unwrap_or(50), MAX_REGISTRANT_PAGE_SIZE)?;
+        let size = page_size(ctx, first.unwrap_or(50), ListKind::Registrants)?;
         let order_by = order_by.unwrap_or(RegistrantOrder::RegistrationDateAsc);
         let order = order_by.into();
         let after_key = match &after {
