@@ -4,6 +4,7 @@ mod graphiql;
 mod graphql;
 mod guards;
 mod health;
+mod media;
 
 use std::sync::Arc;
 
