@@ -56,6 +56,11 @@ pub struct Config {
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub database_max_connections: u32,
 
+    /// Longest a request waits for a free database connection, in milliseconds, before
+    /// it fails with SERVICE_UNAVAILABLE (a busy or unreachable database fails fast).
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub database_acquire_timeout_ms: u64,
+
     /// HMAC-SHA256 secret that signs bearer tokens (at least 32 bytes). Required with
     /// an external database, so that every instance accepts every other's tokens;
     /// on the embedded default a random one is generated once and kept in the data directory.
@@ -84,6 +89,69 @@ pub struct Config {
 
     #[command(flatten)]
     pub limits: Limits,
+
+    #[command(flatten)]
+    pub rate_limits: RateLimits,
+
+    #[command(flatten)]
+    pub external_auth: ExternalAuth,
+}
+
+/// Per-client request budgets, counted per server instance. Over one: 429
+/// `RATE_LIMITED` with `Retry-After`.
+#[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
+pub struct RateLimits {
+    /// GraphQL operations per client (user, or address when anonymous) per minute; 0 turns the limit off.
+    #[arg(long, env = "RATE_LIMIT_OPERATIONS_PER_MINUTE", default_value_t = 600)]
+    pub operations_per_minute: u32,
+
+    /// Query complexity per client per minute (the same cost `MAX_QUERY_COMPLEXITY` bounds per request); 0 turns it off.
+    #[arg(long, env = "RATE_LIMIT_COST_PER_MINUTE", default_value_t = 1_000_000)]
+    pub cost_per_minute: u32,
+
+    /// `login` attempts per account (email) per minute; 0 turns it off.
+    #[arg(long, env = "LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MINUTE", default_value_t = 5)]
+    pub login_attempts_per_account_per_minute: u32,
+
+    /// `login` attempts per client address per minute; 0 turns it off.
+    #[arg(long, env = "LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE", default_value_t = 20)]
+    pub login_attempts_per_address_per_minute: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            operations_per_minute: 600,
+            cost_per_minute: 1_000_000,
+            login_attempts_per_account_per_minute: 5,
+            login_attempts_per_address_per_minute: 20,
+        }
+    }
+}
+
+/// Tokens from an external identity provider, verified with its public keys (RS256 or
+/// ES256) from a JWKS document, selected by `kid`. Off unless a JWKS source is given.
+#[derive(Clone, Debug, Default, PartialEq, Eq, clap::Args)]
+pub struct ExternalAuth {
+    /// A JWKS file (JSON Web Key Set) with the identity provider's public keys; re-read on refresh.
+    #[arg(long, env = "JWKS_FILE")]
+    pub jwks_file: Option<PathBuf>,
+
+    /// A JWKS URL of the identity provider; fetched at start and on refresh.
+    #[arg(long, env = "JWKS_URL")]
+    pub jwks_url: Option<String>,
+
+    /// How often the key set is refreshed, in seconds (also on an unknown `kid`, at most this often).
+    #[arg(long, env = "JWKS_REFRESH_SECONDS", default_value_t = 300)]
+    pub jwks_refresh_seconds: u64,
+
+    /// The `iss` the identity provider's tokens must carry.
+    #[arg(long, env = "EXTERNAL_JWT_ISSUER")]
+    pub external_issuer: Option<String>,
+
+    /// The `aud` the identity provider's tokens must carry.
+    #[arg(long, env = "EXTERNAL_JWT_AUDIENCE")]
+    pub external_audience: Option<String>,
 }
 
 /// What one request may ask of the server. Every rejection names the limit it hit.
@@ -196,17 +264,23 @@ pub struct ServeConfig {
 mod tests {
     use clap::Parser;
 
-    use super::Limits;
+    use super::{ExternalAuth, Limits, RateLimits};
 
     #[derive(Parser)]
     struct Only {
         #[command(flatten)]
         limits: Limits,
+        #[command(flatten)]
+        rate_limits: RateLimits,
+        #[command(flatten)]
+        external_auth: ExternalAuth,
     }
 
     #[test]
-    fn limits_default_matches_the_command_line_defaults() {
+    fn defaults_match_the_command_line_defaults() {
         let parsed = Only::try_parse_from(["session-analytics"]).expect("no arguments parse");
         assert_eq!(parsed.limits, Limits::default());
+        assert_eq!(parsed.rate_limits, RateLimits::default());
+        assert_eq!(parsed.external_auth.jwks_refresh_seconds, 300);
     }
 }

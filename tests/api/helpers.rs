@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use session_analytics::{
     auth::Keys,
-    config::{Config, DemoData, Limits, Secret},
+    config::{Config, DemoData, ExternalAuth, Limits, RateLimits, Secret},
     db::StatementCounter,
     entity::enums::Role,
     startup::Application,
@@ -119,6 +119,7 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         database_url: Some(database_url),
         data_dir: dir.to_path_buf(),
         database_max_connections: 5,
+        database_acquire_timeout_ms: 2_000,
         jwt_secret: Some(Secret::new(TEST_SECRET)),
         jwt_issuer: ISSUER.into(),
         jwt_audience: AUDIENCE.into(),
@@ -126,6 +127,8 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         demo_data: DemoData::Never,
         production: false,
         limits: Limits::default(),
+        rate_limits: RateLimits::default(),
+        external_auth: ExternalAuth::default(),
     }
 }
 
