@@ -9,7 +9,7 @@ use sea_orm::ActiveEnum;
 use crate::{config::Secret, entity::enums::Role, error::AppError};
 
 /// Clock skew tolerated on `exp` and `nbf`, in seconds.
-const LEEWAY_SECONDS: u64 = 30;
+pub(crate) const LEEWAY_SECONDS: u64 = 30;
 
 /// The claims of our tokens. `role` is informational: the database stays the
 /// truth for a user's role and host rights, so a demoted user loses access at once.
@@ -110,25 +110,26 @@ impl Keys {
         let claims =
             jsonwebtoken::decode::<serde_json::Value>(token, &self.decoding, &self.validation)
                 .map(|data| data.claims)
-                .map_err(|err| {
-                    let why = match err.kind() {
-                        ErrorKind::ExpiredSignature => "the bearer token has expired",
-                        ErrorKind::ImmatureSignature => "the bearer token is not valid yet",
-                        ErrorKind::InvalidIssuer => "the bearer token has the wrong issuer",
-                        ErrorKind::InvalidAudience => "the bearer token has the wrong audience",
-                        ErrorKind::InvalidSignature => "the bearer token's signature is invalid",
-                        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => {
-                            "the bearer token's algorithm is not accepted"
-                        }
-                        ErrorKind::MissingRequiredClaim(_) => {
-                            "the bearer token lacks a required claim"
-                        }
-                        _ => "the bearer token is malformed",
-                    };
-                    AppError::Unauthenticated(why.into())
-                })?;
+                .map_err(|err| refusal(&err))?;
         serde_json::from_value(claims).map_err(|_| {
             AppError::Unauthenticated("the bearer token lacks a required claim".into())
         })
     }
+}
+
+/// Why jsonwebtoken refused a token, in words for the client (never the token itself).
+pub(crate) fn refusal(err: &jsonwebtoken::errors::Error) -> AppError {
+    let why = match err.kind() {
+        ErrorKind::ExpiredSignature => "the bearer token has expired",
+        ErrorKind::ImmatureSignature => "the bearer token is not valid yet",
+        ErrorKind::InvalidIssuer => "the bearer token has the wrong issuer",
+        ErrorKind::InvalidAudience => "the bearer token has the wrong audience",
+        ErrorKind::InvalidSignature => "the bearer token's signature is invalid",
+        ErrorKind::InvalidAlgorithm | ErrorKind::MissingAlgorithm => {
+            "the bearer token's algorithm is not accepted"
+        }
+        ErrorKind::MissingRequiredClaim(_) => "the bearer token lacks a required claim",
+        _ => "the bearer token is malformed",
+    };
+    AppError::Unauthenticated(why.into())
 }

@@ -10,6 +10,7 @@ use session_analytics::{auth::Keys, config::Secret, entity::enums::Role};
 use crate::{
     fixture::*,
     helpers::{AUDIENCE, ISSUER, Reply, TEST_SECRET, TestApp, spawn_app},
+    jwks::{DocumentServer, ec_key, jwks, rsa_key},
 };
 
 const VIEWER: &str = "{ viewer { email } }";
@@ -21,6 +22,10 @@ const CHALLENGE: &str = r#"Bearer error="invalid_token""#;
 const MALFORMED_HEADER: &str = "the Authorization header must be `Bearer <token>`";
 const MALFORMED_TOKEN: &str = "the bearer token is malformed";
 const WRONG_LOGIN: &str = "wrong email or password";
+const BAD_SIGNATURE: &str = "the bearer token's signature is invalid";
+const BAD_ALGORITHM: &str = "the bearer token's algorithm is not accepted";
+const LACKS_CLAIM: &str = "the bearer token lacks a required claim";
+const TOO_LONG: &str = "the bearer token is longer than the 4096 bytes the server accepts";
 
 /// Asserts the whole request was refused: HTTP 401, the RFC 6750 challenge, and a
 /// GraphQL-shaped body with only an UNAUTHENTICATED error carrying `message` (any
@@ -102,12 +107,34 @@ fn valid_claims(sub: &str) -> serde_json::Map<String, Value> {
 
 /// Signs `claims` with the test secret and `algorithm`.
 fn sign(claims: &serde_json::Map<String, Value>, algorithm: Algorithm) -> String {
-    jsonwebtoken::encode(
-        &Header::new(algorithm),
-        claims,
-        &EncodingKey::from_secret(TEST_SECRET.as_bytes()),
+    sign_with_secret(Header::new(algorithm), claims, TEST_SECRET.as_bytes())
+}
+
+/// Signs `claims` under `header` with an HMAC `secret`.
+fn sign_with_secret(
+    header: Header,
+    claims: &serde_json::Map<String, Value>,
+    secret: &[u8],
+) -> String {
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(secret)).expect("signing")
+}
+
+/// An HS256 header with `kid`.
+fn hs256_with_kid(kid: &str) -> Header {
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some(kid.into());
+    header
+}
+
+/// A token's header replaced by `header` (JSON text), payload and signature kept.
+fn with_header(token: &str, header: &str) -> String {
+    let parts = segments(token);
+    format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        parts[1],
+        parts[2]
     )
-    .expect("signing")
 }
 
 fn other_keys(secret: &str, issuer: &str, audience: &str) -> Keys {
@@ -227,6 +254,32 @@ async fn well_formed_but_invalid_tokens_are_refused_with_the_reason() {
 
     let mut no_exp = valid_claims("1");
     no_exp.remove("exp");
+    let mut no_aud = valid_claims("1");
+    no_aud.remove("aud");
+    let with = |name: &str, value: Value| {
+        let mut claims = valid_claims("1");
+        claims.insert(name.into(), value);
+        claims
+    };
+
+    // A valid token's signature changed in one bit (the first byte: base64url's last
+    // character carries padding bits that decoders may ignore).
+    let parts = segments(&valid);
+    let mut signature = URL_SAFE_NO_PAD.decode(parts[2]).expect("base64url");
+    signature[0] ^= 0x01;
+    let tampered_signature = format!(
+        "{}.{}.{}",
+        parts[0],
+        parts[1],
+        URL_SAFE_NO_PAD.encode(&signature)
+    );
+    let no_signature = format!("{}.{}.", parts[0], parts[1]);
+
+    // RS256 → HS256 confusion: an HS256 token whose HMAC secret is an RSA public key,
+    // as PEM, the way a verifier that takes "the key" for any `alg` would be fooled.
+    let rsa = rsa_key("rsa-a", "a");
+    let public_pem = rsa.public_pem.clone().expect("a PEM");
+    let now_ts = now.timestamp();
 
     let cases = [
         (
@@ -273,6 +326,56 @@ async fn well_formed_but_invalid_tokens_are_refused_with_the_reason() {
             Some(MALFORMED_TOKEN),
         ),
         (
+            "alg NONE in capitals, the signature kept",
+            with_header(&valid, r#"{"alg":"NONE","typ":"JWT"}"#),
+            Some(MALFORMED_TOKEN),
+        ),
+        (
+            "alg None, the signature kept",
+            with_header(&valid, r#"{"alg":"None","typ":"JWT"}"#),
+            Some(MALFORMED_TOKEN),
+        ),
+        (
+            "alg none, the signature kept",
+            with_header(&valid, r#"{"alg":"none","typ":"JWT"}"#),
+            Some(MALFORMED_TOKEN),
+        ),
+        (
+            "alg hs256 in lower case",
+            with_header(&valid, r#"{"alg":"hs256","typ":"JWT"}"#),
+            Some(MALFORMED_TOKEN),
+        ),
+        (
+            "no alg",
+            with_header(&valid, r#"{"typ":"JWT"}"#),
+            Some(MALFORMED_TOKEN),
+        ),
+        (
+            "HS256 signed with an RSA public key's PEM as the secret",
+            sign_with_secret(
+                Header::new(Algorithm::HS256),
+                &valid_claims("1"),
+                public_pem.as_bytes(),
+            ),
+            Some(BAD_SIGNATURE),
+        ),
+        (
+            "RS256, and no identity provider configured",
+            crate::jwks::sign_with(Header::new(Algorithm::RS256), &rsa, &valid_claims("1")),
+            Some(BAD_ALGORITHM),
+        ),
+        (
+            "ES256, and no identity provider configured",
+            crate::jwks::idp_token(&ec_key("ec-a", "ec"), &valid_claims("1")),
+            Some(BAD_ALGORITHM),
+        ),
+        (
+            "a tampered signature",
+            tampered_signature,
+            Some(BAD_SIGNATURE),
+        ),
+        ("no signature", no_signature, Some(BAD_SIGNATURE)),
+        (
             "HS512 with the right secret",
             sign(&valid_claims("1"), Algorithm::HS512),
             Some("the bearer token's algorithm is not accepted"),
@@ -285,6 +388,47 @@ async fn well_formed_but_invalid_tokens_are_refused_with_the_reason() {
         // The message is checked in `a_token_missing_a_claim_is_refused_as_lacking_it`.
         ("no exp claim", sign(&no_exp, Algorithm::HS256), None),
         (
+            "no aud claim",
+            sign(&no_aud, Algorithm::HS256),
+            Some(LACKS_CLAIM),
+        ),
+        (
+            "an empty aud",
+            sign(&with("aud", json!("")), Algorithm::HS256),
+            Some("the bearer token has the wrong audience"),
+        ),
+        (
+            "an aud list without ours",
+            sign(&with("aud", json!(["another-api"])), Algorithm::HS256),
+            Some("the bearer token has the wrong audience"),
+        ),
+        (
+            "a string exp",
+            sign(
+                &with("exp", json!((now_ts + 3600).to_string())),
+                Algorithm::HS256,
+            ),
+            Some(LACKS_CLAIM),
+        ),
+        (
+            "a string nbf",
+            sign(&with("nbf", json!(now_ts.to_string())), Algorithm::HS256),
+            Some(LACKS_CLAIM),
+        ),
+        (
+            "a fractional exp",
+            sign(
+                &with("exp", json!(now_ts as f64 + 3600.5)),
+                Algorithm::HS256,
+            ),
+            Some(LACKS_CLAIM),
+        ),
+        (
+            "a negative nbf",
+            sign(&with("nbf", json!(-1)), Algorithm::HS256),
+            Some(LACKS_CLAIM),
+        ),
+        (
             "a non-numeric sub",
             sign(&valid_claims("alice"), Algorithm::HS256),
             Some("the bearer token is invalid"),
@@ -294,6 +438,118 @@ async fn well_formed_but_invalid_tokens_are_refused_with_the_reason() {
         let reply = app.query(Some(&token), VIEWER, json!({})).await;
         assert_refused(&reply, case, message);
     }
+}
+
+#[tokio::test]
+async fn the_kid_header_is_never_used_to_find_a_key() {
+    let app = spawn_with_fixture().await;
+    let claims = valid_claims("1");
+    for kid in [
+        "../../etc/passwd",
+        "/dev/null",
+        "' OR 1=1 --",
+        "\"; DROP TABLE users; --",
+        "$(id)",
+        "",
+    ] {
+        // Forged with another secret (an empty one: what reading `/dev/null` would
+        // give): refused on the signature, whatever the kid says.
+        for secret in [&b""[..], b"attacker-secret-attacker-secret-0123"] {
+            let token = sign_with_secret(hs256_with_kid(kid), &claims, secret);
+            let reply = app.query(Some(&token), VIEWER, json!({})).await;
+            assert_refused(&reply, kid, BAD_SIGNATURE);
+        }
+        // Our own token with any kid is still just our token: the kid names no key.
+        let token = sign_with_secret(hs256_with_kid(kid), &claims, TEST_SECRET.as_bytes());
+        let reply = app.query(Some(&token), VIEWER, json!({})).await;
+        assert_eq!(reply.data()["viewer"]["email"], "super@test.dev", "{kid}");
+    }
+}
+
+#[tokio::test]
+async fn jku_and_x5u_headers_are_never_fetched() {
+    let attacker = rsa_key("rsa-attacker", "attacker");
+    let trap = DocumentServer::start(&jwks(&[&attacker])).await;
+    let app = spawn_with_fixture().await;
+    let claims = valid_claims("1");
+    let point = |mut header: Header| {
+        header.kid = Some("attacker".into());
+        header.jku = Some(trap.url("/jwks.json"));
+        header.x5u = Some(trap.url("/cert.pem"));
+        header
+    };
+    let cases = [
+        (
+            "RS256 signed with the key the jku names",
+            crate::jwks::sign_with(point(Header::new(Algorithm::RS256)), &attacker, &claims),
+            BAD_ALGORITHM,
+        ),
+        (
+            "HS256 with another secret",
+            sign_with_secret(
+                point(Header::new(Algorithm::HS256)),
+                &claims,
+                b"attacker-secret-attacker-secret-0123",
+            ),
+            BAD_SIGNATURE,
+        ),
+    ];
+    for (case, token, message) in cases {
+        let reply = app.query(Some(&token), VIEWER, json!({})).await;
+        assert_refused(&reply, case, message);
+    }
+    // Our own token pointing elsewhere is verified with our secret, and nothing is fetched.
+    let token = sign_with_secret(
+        point(Header::new(Algorithm::HS256)),
+        &claims,
+        TEST_SECRET.as_bytes(),
+    );
+    let reply = app.query(Some(&token), VIEWER, json!({})).await;
+    assert_eq!(reply.data()["viewer"]["email"], "super@test.dev");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(trap.hits(), 0, "fetched: {:?}", trap.requests());
+}
+
+#[tokio::test]
+async fn tokens_over_4_kib_are_refused_before_they_are_decoded() {
+    let app = spawn_with_fixture().await;
+    // A valid token of our own, its claims padded to at least `length` bytes (at most
+    // 2 more: each byte of claims adds 1 or 2 characters of base64url).
+    let padded = |length: usize| {
+        let mut claims = valid_claims("1");
+        let mut fill = 0;
+        loop {
+            claims.insert("padding".into(), json!("x".repeat(fill)));
+            let token = sign(&claims, Algorithm::HS256);
+            if token.len() >= length {
+                return token;
+            }
+            fill += ((length - token.len()) * 3 / 4).max(1);
+        }
+    };
+    let eight_kib = padded(8 * 1024);
+    let reply = app.query(Some(&eight_kib), VIEWER, json!({})).await;
+    assert_refused(&reply, "an 8 KiB token, validly signed", TOO_LONG);
+
+    let just_over = padded(4097);
+    assert!((4097..=4099).contains(&just_over.len()));
+    let reply = app.query(Some(&just_over), VIEWER, json!({})).await;
+    assert_refused(&reply, "4097 bytes", TOO_LONG);
+
+    // Not even decoded: 8 KiB of garbage is refused for its length, not its form.
+    let garbage = format!(
+        "{}.{}.{}",
+        "A".repeat(3000),
+        "B".repeat(3000),
+        "C".repeat(3000)
+    );
+    let reply = app.query(Some(&garbage), VIEWER, json!({})).await;
+    assert_refused(&reply, "8 KiB of garbage", TOO_LONG);
+
+    let at_limit = padded(4093);
+    assert!((4093..=4096).contains(&at_limit.len()));
+    let reply = app.query(Some(&at_limit), VIEWER, json!({})).await;
+    assert_eq!(reply.data()["viewer"]["email"], "super@test.dev");
 }
 
 async fn refuse_tokens_missing_each_claim(claims: &[&str], message: Option<&'static str>) {
