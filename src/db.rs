@@ -1,6 +1,8 @@
-//! Connecting to SQLite or PostgreSQL, migrating, and counting SQL statements.
+//! Connecting to SQLite or PostgreSQL, checking and migrating the schema, and counting
+//! SQL statements.
 
 use std::{
+    collections::BTreeSet,
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
@@ -8,8 +10,8 @@ use std::{
     time::Duration,
 };
 
-use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use migration::{Migrator, MigratorTrait, SchemaManager};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Statement};
 
 /// Counts every SQL statement the server runs. Tests read it to prove that a
 /// request's statement count does not grow with the rows it returns.
@@ -24,9 +26,17 @@ impl StatementCounter {
 }
 
 /// Opens a pool on `url` and installs the statement counter.
+///
+/// A request waits at most `acquire_timeout` for a connection: a pool that is busy (every
+/// connection in use) or a database that cannot be reached fails fast with
+/// SERVICE_UNAVAILABLE instead of queueing. Every connection is checked with a ping
+/// before it is handed out, so connections a database restart (or a network cut) killed
+/// are replaced by new ones and the server serves again by itself once the database is
+/// back, without failing requests on stale connections.
 pub async fn connect(
     url: &str,
     max_connections: u32,
+    acquire_timeout: Duration,
     statement_timeout: Duration,
 ) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
@@ -36,9 +46,15 @@ pub async fn connect(
         // and there the request time limit bounds the work instead.
         .statement_timeout(statement_timeout)
         .min_connections(1)
-        // Fail fast when the database is gone instead of queueing a request for 30 s.
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_timeout(Duration::from_secs(5))
+        // Bounds both the wait for a free connection and the opening of a new one
+        // (sqlx's connect timeout is the same setting).
+        .acquire_timeout(acquire_timeout)
+        // One round trip per checkout; a dead connection is dropped and replaced here
+        // rather than failing the statement that would have used it.
+        .test_before_acquire(true)
+        // Recycle idle and old connections, so that none outlives a failover for long.
+        .idle_timeout(Duration::from_secs(300))
+        .max_lifetime(Duration::from_secs(1800))
         // Statements are counted and errors logged by us; sqlx's per-statement logs
         // would print bound values, which include personal data.
         .sqlx_logging(false)
@@ -59,17 +75,113 @@ pub async fn connect(
     Ok((db, counter))
 }
 
-/// Applies pending migrations, logging what it does.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    let pending = Migrator::get_pending_migrations(db).await?;
-    if pending.is_empty() {
-        tracing::info!("database schema is up to date");
+/// What start-up does about the database schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaMode {
+    /// Apply the migrations the database lacks (the default).
+    Migrate,
+    /// Change nothing: refuse to start unless every migration this binary knows is
+    /// applied (for operators who migrate separately, before rolling out).
+    Verify,
+}
+
+/// Why the database schema does not fit this binary.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// The database has migrations applied that this binary does not know: a newer
+    /// version of the server migrated it.
+    #[error(
+        "the database has migrations this binary does not know: {}. A newer version of \
+         session-analytics migrated it; upgrade this binary (at least to the version that \
+         added them) instead of running an older one against it",
+        .0.join(", ")
+    )]
+    Newer(Vec<String>),
+    /// Migrations this binary needs are not applied, and it was told not to apply them.
+    #[error(
+        "the database lacks migrations this binary needs: {}. Apply them first (run the \
+         migration tool or start once with migrations enabled)",
+        .0.join(", ")
+    )]
+    Behind(Vec<String>),
+    /// Reading or changing the schema failed.
+    #[error("reading or migrating the database schema failed: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Which of this binary's migrations a database has, and which it has that this binary
+/// does not know.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SchemaStatus {
+    /// Known to this binary, not yet applied, in order.
+    pub pending: Vec<String>,
+    /// Applied, but unknown to this binary (a newer binary applied them), in order.
+    pub unknown: Vec<String>,
+}
+
+/// Reads the migration table without changing anything (no `CREATE TABLE`): a
+/// database without one has nothing applied.
+pub async fn schema_status(db: &DatabaseConnection) -> Result<SchemaStatus, DbErr> {
+    let table = Migrator::migration_table_name().to_string();
+    let applied: BTreeSet<String> = if SchemaManager::new(db).has_table(&table).await? {
+        let sql = format!("SELECT version FROM {table}");
+        let rows = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await?;
+        rows.iter()
+            .map(|row| row.try_get::<String>("", "version"))
+            .collect::<Result<_, _>>()?
     } else {
-        tracing::info!(count = pending.len(), "applying database migrations");
-        Migrator::up(db, None).await?;
-        tracing::info!("database migrations applied");
+        BTreeSet::new()
+    };
+    let known: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|migration| migration.name().to_owned())
+        .collect();
+    Ok(SchemaStatus {
+        pending: known
+            .iter()
+            .filter(|name| !applied.contains(*name))
+            .cloned()
+            .collect(),
+        unknown: applied
+            .into_iter()
+            .filter(|name| !known.contains(name))
+            .collect(),
+    })
+}
+
+/// Makes sure the schema fits this binary: refuses a database a newer binary migrated,
+/// then applies the missing migrations (`Migrate`) or refuses to start without them
+/// (`Verify`), logging what it does.
+pub async fn prepare_schema(db: &DatabaseConnection, mode: SchemaMode) -> Result<(), SchemaError> {
+    let status = schema_status(db).await?;
+    if !status.unknown.is_empty() {
+        return Err(SchemaError::Newer(status.unknown));
     }
-    Ok(())
+    if status.pending.is_empty() {
+        tracing::info!("database schema is up to date");
+        return Ok(());
+    }
+    match mode {
+        SchemaMode::Verify => Err(SchemaError::Behind(status.pending)),
+        SchemaMode::Migrate => {
+            tracing::info!(
+                count = status.pending.len(),
+                migrations = %status.pending.join(", "),
+                "applying database migrations"
+            );
+            Migrator::up(db, None).await?;
+            tracing::info!("database migrations applied");
+            Ok(())
+        }
+    }
+}
+
+/// Applies pending migrations, logging what it does; refuses a database a newer binary
+/// migrated.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), SchemaError> {
+    prepare_schema(db, SchemaMode::Migrate).await
 }
 
 /// True when the database answers a trivial query.
