@@ -83,6 +83,11 @@ pub struct Config {
     #[arg(long, env = "DEMO_DATA", value_enum, default_value_t = DemoData::Auto)]
     pub demo_data: DemoData,
 
+    /// Apply missing database migrations at start. Off: refuse to start, naming them,
+    /// unless the database is already migrated (for operators who migrate separately).
+    #[arg(long, env = "MIGRATE_AT_START", default_value_t = true, action = clap::ArgAction::Set)]
+    pub migrate_at_start: bool,
+
     /// Production mode: introspection, GraphiQL and "did you mean" suggestions off.
     #[arg(long, env = "PRODUCTION", default_value_t = false)]
     pub production: bool,
@@ -102,19 +107,35 @@ pub struct Config {
 #[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
 pub struct RateLimits {
     /// GraphQL operations per client (user, or address when anonymous) per minute; 0 turns the limit off.
-    #[arg(long, env = "RATE_LIMIT_OPERATIONS_PER_MINUTE", default_value_t = 600)]
+    #[arg(
+        long = "rate-limit-operations-per-minute",
+        env = "RATE_LIMIT_OPERATIONS_PER_MINUTE",
+        default_value_t = 600
+    )]
     pub operations_per_minute: u32,
 
     /// Query complexity per client per minute (the same cost `MAX_QUERY_COMPLEXITY` bounds per request); 0 turns it off.
-    #[arg(long, env = "RATE_LIMIT_COST_PER_MINUTE", default_value_t = 1_000_000)]
+    #[arg(
+        long = "rate-limit-cost-per-minute",
+        env = "RATE_LIMIT_COST_PER_MINUTE",
+        default_value_t = 1_000_000
+    )]
     pub cost_per_minute: u32,
 
     /// `login` attempts per account (email) per minute; 0 turns it off.
-    #[arg(long, env = "LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MINUTE", default_value_t = 5)]
+    #[arg(
+        long,
+        env = "LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MINUTE",
+        default_value_t = 5
+    )]
     pub login_attempts_per_account_per_minute: u32,
 
     /// `login` attempts per client address per minute; 0 turns it off.
-    #[arg(long, env = "LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE", default_value_t = 20)]
+    #[arg(
+        long,
+        env = "LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE",
+        default_value_t = 20
+    )]
     pub login_attempts_per_address_per_minute: u32,
 }
 
@@ -142,7 +163,7 @@ pub struct ExternalAuth {
     pub jwks_url: Option<String>,
 
     /// How often the key set is refreshed, in seconds (also on an unknown `kid`, at most this often).
-    #[arg(long, env = "JWKS_REFRESH_SECONDS", default_value_t = 300)]
+    #[arg(long, env = "JWKS_REFRESH_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub jwks_refresh_seconds: u64,
 
     /// The `iss` the identity provider's tokens must carry.

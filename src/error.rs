@@ -21,7 +21,8 @@ pub enum AppError {
     SessionNotFound,
     EventNotFound,
     BadRequest(String),
-    RateLimited,
+    /// Over a rate limit; the client may retry after this many seconds.
+    RateLimited(u64),
     ServiceUnavailable,
     /// The request ran past the configured time limit (milliseconds).
     Timeout(u64),
@@ -38,7 +39,7 @@ impl AppError {
             Self::SessionNotFound => "SESSION_NOT_FOUND",
             Self::EventNotFound => "EVENT_NOT_FOUND",
             Self::BadRequest(_) => "BAD_REQUEST",
-            Self::RateLimited => "RATE_LIMITED",
+            Self::RateLimited(_) => "RATE_LIMITED",
             Self::ServiceUnavailable | Self::Timeout(_) => "SERVICE_UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
@@ -53,7 +54,7 @@ impl AppError {
             Self::SessionNotFound => 404_800,
             Self::EventNotFound => 4_040_200,
             Self::BadRequest(_) => 400,
-            Self::RateLimited => 429,
+            Self::RateLimited(_) => 429,
             Self::ServiceUnavailable | Self::Timeout(_) => 503,
             Self::Internal => 500,
         }
@@ -69,7 +70,9 @@ impl AppError {
             Self::NotEventHost => "you are not a host of this event".into(),
             Self::SessionNotFound => "no session with that id".into(),
             Self::EventNotFound => "no event with that id".into(),
-            Self::RateLimited => "too many requests; slow down".into(),
+            Self::RateLimited(seconds) => {
+                format!("too many requests; retry in {seconds} s")
+            }
             Self::ServiceUnavailable => {
                 "the database cannot be reached right now; try again shortly".into()
             }
@@ -129,6 +132,9 @@ impl From<AppError> for async_graphql::Error {
         async_graphql::Error::new(err.message()).extend_with(|_, ext| {
             ext.set("code", err.code());
             ext.set("status", err.status());
+            if let AppError::RateLimited(seconds) = err {
+                ext.set("retryAfter", seconds);
+            }
         })
     }
 }

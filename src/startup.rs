@@ -1,21 +1,23 @@
 //! Building the application once, the same way for `main` and for every test.
 
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::{
-    auth::{Keys, secret},
+    auth::{Keys, Verifier, jwks::ExternalVerifier, secret},
     config::Config,
     db::{self, StatementCounter},
     graphql,
     http::{self, AppState, Inner},
+    rate_limit::{ClientAddress, RateLimiter},
     seed,
 };
 
-/// Connects, migrates and (if wanted) seeds the database, and builds the keys.
+/// Connects, checks and migrates the schema, (if wanted) seeds the database, and builds
+/// the keys. Fails, saying why, on a database this binary cannot serve.
 pub async fn prepare(
     config: &Config,
 ) -> anyhow::Result<(DatabaseConnection, StatementCounter, Keys)> {
@@ -35,13 +37,25 @@ pub async fn prepare(
         &config.jwt_audience,
         config.token_ttl_seconds,
     );
-    let statement_timeout = Duration::from_millis(config.limits.statement_timeout_ms);
-    let (db, statements) = db::connect(&url, config.database_max_connections, statement_timeout)
-        .await
-        .context("cannot connect to the database (check DATABASE_URL)")?;
-    db::migrate(&db)
-        .await
-        .context("database migration failed")?;
+    let (db, statements) = db::connect(
+        &url,
+        config.database_max_connections,
+        Duration::from_millis(config.database_acquire_timeout_ms),
+        Duration::from_millis(config.limits.statement_timeout_ms),
+    )
+    .await
+    .context("cannot connect to the database (check DATABASE_URL)")?;
+    // A database a newer binary migrated is refused here, naming its migrations.
+    db::prepare_schema(
+        &db,
+        if config.migrate_at_start {
+            db::SchemaMode::Migrate
+        } else {
+            db::SchemaMode::Verify
+        },
+    )
+    .await
+    .context("cannot start on this database")?;
     if config.wants_demo_data() {
         seed::seed_demo_if_empty(&db)
             .await
@@ -63,16 +77,31 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 impl Application {
     /// Prepares the database and binds `bind` (port 0 picks a free port).
     pub async fn build(config: &Config, bind: SocketAddr) -> anyhow::Result<Self> {
+        // The identity provider's settings and keys first: a server that could not
+        // check its tokens does not start.
+        let external = ExternalVerifier::from_config(&config.external_auth).await?;
         let (db, statements, keys) = prepare(config).await?;
-        let schema =
-            graphql::build_schema(db.clone(), keys.clone(), &config.limits, config.production);
+        if let Some(external) = &external {
+            external.spawn_refresh();
+        }
+        let verifier = Verifier::new(keys.clone(), external);
+        let limiter = Arc::new(RateLimiter::new(config.rate_limits.clone()));
+        let schema = graphql::build_schema(
+            db.clone(),
+            keys.clone(),
+            &config.limits,
+            config.production,
+            limiter.clone(),
+        );
         let state = AppState::new(Inner {
             db,
             schema,
             keys,
+            verifier,
             statements,
             limits: config.limits.clone(),
             production: config.production,
+            limiter,
         });
         let listener = TcpListener::bind(bind)
             .await
@@ -128,8 +157,8 @@ impl Application {
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => {
-                    let stream = match accepted {
-                        Ok((stream, _)) => stream,
+                    let (stream, peer) = match accepted {
+                        Ok(accepted) => accepted,
                         Err(err) => {
                             // Out of file descriptors and the like: back off, do not spin.
                             tracing::warn!(error = %err, "accepting a connection failed");
@@ -137,7 +166,10 @@ impl Application {
                             continue;
                         }
                     };
-                    let service = TowerToHyperService::new(router.clone());
+                    // Rate limits of anonymous clients and login attempts key on the peer.
+                    let service = TowerToHyperService::new(
+                        router.clone().layer(axum::Extension(ClientAddress(peer.ip()))),
+                    );
                     let connection = builder
                         .serve_connection_with_upgrades(TokioIo::new(stream), service)
                         .into_owned();

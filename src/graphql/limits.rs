@@ -1,12 +1,15 @@
-//! Document limits async-graphql does not have: tokens, aliases and root fields.
+//! Document limits async-graphql does not have (tokens, aliases, root fields), and
+//! the per-client cost budget.
 
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{
-    ServerError, ServerResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
+    ServerError, ServerResult, ValidationResult, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
     parser::types::{ExecutableDocument, FragmentDefinition, Selection, SelectionSet},
 };
+
+use crate::rate_limit::{Budget, Client, RateLimiter};
 
 /// Rejects documents over the token, alias or root-field limits before execution.
 #[derive(Clone, Copy, Debug)]
@@ -173,6 +176,37 @@ fn count_fields(
                 .unwrap_or(0),
         })
         .sum()
+}
+
+/// Charges each document's complexity to its client's cost budget once it has been
+/// validated (that is when the cost is known), and refuses it when the budget is spent.
+pub struct CostBudget(pub Arc<RateLimiter>);
+
+impl ExtensionFactory for CostBudget {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(CostBudgetExtension(self.0.clone()))
+    }
+}
+
+struct CostBudgetExtension(Arc<RateLimiter>);
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for CostBudgetExtension {
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        if let Some(client) = ctx.data_opt::<Client>() {
+            self.0
+                .spend(Budget::Cost(*client), result.complexity as u64)
+                .map_err(|err| {
+                    vec![async_graphql::Error::from(err).into_server_error(Default::default())]
+                })?;
+        }
+        Ok(result)
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@ mod query;
 pub mod scalars;
 pub mod types;
 
+use std::sync::Arc;
+
 use async_graphql::{Context, EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
 
@@ -19,8 +21,9 @@ use crate::{
     auth::Keys,
     config::Limits,
     error::{AppError, AppResult},
+    rate_limit::RateLimiter,
 };
-use limits::DocumentLimits;
+use limits::{CostBudget, DocumentLimits};
 use loaders::RequestLoader;
 
 /// The executable schema.
@@ -33,11 +36,13 @@ pub fn build_schema(
     keys: Keys,
     limits: &Limits,
     production: bool,
+    limiter: Arc<RateLimiter>,
 ) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
         .data(keys)
         .data(limits.clone())
+        .data(limiter.clone())
         .limit_depth(limits.max_query_depth as usize)
         .limit_complexity(limits.max_query_complexity as usize)
         .limit_directives(limits.max_directives_per_field as usize)
@@ -45,7 +50,8 @@ pub fn build_schema(
             max_tokens: limits.max_tokens as usize,
             max_aliases: limits.max_aliases as usize,
             max_root_fields: limits.max_root_fields as usize,
-        });
+        })
+        .extension(CostBudget(limiter));
     if production {
         builder = builder.disable_introspection().disable_suggestions();
     }

@@ -30,6 +30,7 @@ use async_graphql::{
     parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType},
 };
 use axum::{
+    Extension,
     body::Bytes,
     extract::{Query, State, rejection::BytesRejection},
     http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
@@ -44,6 +45,7 @@ use super::{
 use crate::{
     error::AppError,
     graphql::{context::RequestContext, limits::count_tokens, loaders::Loaders},
+    rate_limit::{Budget, Client, ClientAddress},
 };
 
 /// The request parameters a GraphQL-over-HTTP request may carry; nothing else is
@@ -53,11 +55,12 @@ const PARAMETERS: &str = "`query`, `operationName`, `variables` and `extensions`
 /// `POST /graphql`: a JSON-encoded request.
 pub async fn post(
     State(state): State<AppState>,
+    address: Option<Extension<ClientAddress>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let media = negotiate(&headers);
-    let user_id = match bearer_user(&state, &headers) {
+    let user_id = match bearer_user(&state, &headers).await {
         Ok(user_id) => user_id,
         Err(err) => return unauthorized(err, media),
     };
@@ -71,14 +74,20 @@ pub async fn post(
     match request {
         Ok(mut request) => {
             let inspection = inspect(&state, &mut request);
-            execute(&state, user_id, media, request, inspection.missing_variable).await
+            let caller = Caller::new(user_id, address);
+            execute(&state, caller, media, request, inspection.missing_variable).await
         }
         Err(rejection) => rejection.into_response(media),
     }
 }
 
 /// `GET /graphql`: GraphiQL for a browser, else a query in the URL parameters.
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+pub async fn get(
+    State(state): State<AppState>,
+    address: Option<Extension<ClientAddress>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     let pairs = Query::<Vec<(String, String)>>::try_from_uri(&uri)
         .map(|Query(pairs)| pairs)
         .unwrap_or_default();
@@ -92,7 +101,7 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) ->
     }
 
     let media = negotiate(&headers);
-    let user_id = match bearer_user(&state, &headers) {
+    let user_id = match bearer_user(&state, &headers).await {
         Ok(user_id) => user_id,
         Err(err) => return unauthorized(err, media),
     };
@@ -106,7 +115,8 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) ->
             if inspection.mutation {
                 refuse_mutation().into_response(media)
             } else {
-                execute(&state, user_id, media, request, inspection.missing_variable).await
+                let caller = Caller::new(user_id, address);
+                execute(&state, caller, media, request, inspection.missing_variable).await
             }
         }
         Err(rejection) => rejection.into_response(media),
@@ -121,16 +131,30 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) ->
 /// and encodes the result for `media`.
 async fn execute(
     state: &AppState,
-    user_id: Option<i64>,
+    caller: Caller,
     media: MediaType,
     request: async_graphql::Request,
     refused: Option<async_graphql::ServerError>,
 ) -> Response {
     let started = Instant::now();
     let statements_before = state.statements.get();
-    let request = request
+    let user_id = caller.user_id;
+    // One operation per request (batching is off); its cost is charged once it is known.
+    if let Some(client) = caller.client()
+        && let Err(err) = state.limiter.spend(Budget::Operations(client), 1)
+    {
+        tracing::info!(status = 429, "graphql request over its rate limit");
+        return rate_limited(&err, media);
+    }
+    let mut request = request
         .data(RequestContext::new(state.db.clone(), user_id))
         .data(Loaders::new(state.db.clone(), user_id));
+    if let Some(client) = caller.client() {
+        request = request.data(client);
+    }
+    if let Some(address) = caller.address {
+        request = request.data(address);
+    }
     let operation = request.operation_name.clone();
     let mut response = match refused {
         Some(error) => async_graphql::Response::from_errors(vec![error]),
@@ -141,7 +165,12 @@ async fn execute(
         tidy_syntax_error(error);
     }
     let executed = execution_started(&response);
-    let status = if executed || media == MediaType::Json {
+    let retry_after = rate_limited_only(&response);
+    let status = if retry_after.is_some() {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if database_unavailable_only(&response) {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if executed || media == MediaType::Json {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
@@ -157,7 +186,89 @@ async fn execute(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "graphql request"
     );
-    encode(response, executed, status, media)
+    let mut http = encode(response, executed, status, media);
+    if let Some(seconds) = retry_after {
+        http.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    http
+}
+
+/// True when the database's absence is all a response has to say: no data (none, or
+/// only null root fields) and every error `SERVICE_UNAVAILABLE`. Answered with 503, so
+/// that load balancers, monitors and clients see the outage as one.
+fn database_unavailable_only(response: &async_graphql::Response) -> bool {
+    let no_data = match &response.data {
+        async_graphql::Value::Null => true,
+        async_graphql::Value::Object(fields) => fields
+            .values()
+            .all(|value| *value == async_graphql::Value::Null),
+        _ => false,
+    };
+    let unavailable = async_graphql::Value::from("SERVICE_UNAVAILABLE");
+    no_data
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| {
+            error
+                .extensions
+                .as_ref()
+                .and_then(|extensions| extensions.get("code"))
+                == Some(&unavailable)
+        })
+}
+
+/// Who is calling: the signed-in user and the connection's address.
+struct Caller {
+    user_id: Option<i64>,
+    address: Option<ClientAddress>,
+}
+
+impl Caller {
+    fn new(user_id: Option<i64>, address: Option<Extension<ClientAddress>>) -> Self {
+        Self {
+            user_id,
+            address: address.map(|Extension(address)| address),
+        }
+    }
+
+    /// Whose budgets the request spends: the user's, else the address's.
+    fn client(&self) -> Option<Client> {
+        self.user_id
+            .map(Client::User)
+            .or(self.address.map(|ClientAddress(ip)| Client::Address(ip)))
+    }
+}
+
+/// When nothing came back but rate-limit errors, the seconds to wait before retrying.
+fn rate_limited_only(response: &async_graphql::Response) -> Option<u64> {
+    if response.data != async_graphql::Value::Null || response.errors.is_empty() {
+        return None;
+    }
+    response
+        .errors
+        .iter()
+        .map(|error| {
+            let extensions = error.extensions.as_ref()?;
+            match (extensions.get("code"), extensions.get("retryAfter")) {
+                (
+                    Some(async_graphql::Value::String(code)),
+                    Some(async_graphql::Value::Number(n)),
+                ) if code == "RATE_LIMITED" => n.as_u64(),
+                _ => None,
+            }
+        })
+        .try_fold(0, |most, seconds| seconds.map(|s| most.max(s)))
+}
+
+/// 429 with `Retry-After`, before anything ran.
+fn rate_limited(err: &AppError, media: MediaType) -> Response {
+    let mut response = error_response(StatusCode::TOO_MANY_REQUESTS, err, Some(media));
+    if let AppError::RateLimited(seconds) = err {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
+    }
+    response
 }
 
 /// True when the operation was executed. async-graphql answers a request that never
@@ -599,7 +710,8 @@ fn json_response(status: StatusCode, body: &Value, media: Option<MediaType>) -> 
 // Bearer token
 
 /// The user id of a valid bearer token, `None` without an Authorization header.
-fn bearer_user(state: &AppState, headers: &HeaderMap) -> Result<Option<i64>, AppError> {
+/// An identity provider's token names its user by email, which costs one statement.
+async fn bearer_user(state: &AppState, headers: &HeaderMap) -> Result<Option<i64>, AppError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -611,14 +723,22 @@ fn bearer_user(state: &AppState, headers: &HeaderMap) -> Result<Option<i64>, App
     if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
         return Err(malformed());
     }
-    let claims = state.keys.verify(token)?;
-    claims.user_id().map(Some)
+    state.verifier.user_id(&state.db, token).await.map(Some)
 }
 
 /// A 401 in the GraphQL response shape, with the RFC 6750 challenge. A request with a
 /// bad token is refused whole, so a client never mistakes a broken token for missing
 /// data; a request without a token runs anonymously (only `login` is open to it).
 fn unauthorized(err: AppError, media: Option<MediaType>) -> Response {
+    if !matches!(err, AppError::Unauthenticated(_)) {
+        // Finding an identity provider's user needs the database, which can fail:
+        // that is no fault of the token, so no 401 and no challenge.
+        let status = match err {
+            AppError::ServiceUnavailable | AppError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        return error_response(status, &err, media);
+    }
     tracing::info!(
         status = 401,
         "graphql request refused: invalid bearer token"

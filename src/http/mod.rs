@@ -12,7 +12,13 @@ use axum::{Router, extract::DefaultBodyLimit, middleware, routing::get};
 use sea_orm::DatabaseConnection;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::{auth::Keys, config::Limits, db::StatementCounter, graphql::AppSchema};
+use crate::{
+    auth::{Keys, Verifier},
+    config::Limits,
+    db::StatementCounter,
+    graphql::AppSchema,
+    rate_limit::RateLimiter,
+};
 
 /// What every handler shares; cheap to clone.
 #[derive(Clone)]
@@ -22,10 +28,13 @@ pub struct Inner {
     pub db: DatabaseConnection,
     pub schema: AppSchema,
     pub keys: Keys,
+    /// Verifies bearer tokens: ours, and an identity provider's when one is configured.
+    pub verifier: Verifier,
     pub statements: StatementCounter,
     pub limits: Limits,
     /// Production mode: no GraphiQL, no introspection, no suggestions.
     pub production: bool,
+    pub limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -45,14 +54,20 @@ impl std::ops::Deref for AppState {
 /// browsers outside production) and `GET /health`.
 pub fn router(state: AppState) -> Router {
     let body_limit = DefaultBodyLimit::max(state.limits.max_body_bytes as usize);
-    Router::new()
+    let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guards::time_limit,
         ))
         .layer(body_limit)
-        .route("/health", get(health::check))
-        .layer(CatchPanicLayer::custom(guards::panic_response))
-        .with_state(state)
+        .route("/health", get(health::check));
+    protect(router).with_state(state)
+}
+
+/// Wraps every route of `router` so that a panic in a handler becomes a 500 with an
+/// `INTERNAL` error (and a log line) instead of a dropped connection; the process and
+/// the other requests live on.
+pub fn protect<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router.layer(CatchPanicLayer::custom(guards::panic_response))
 }

@@ -125,11 +125,36 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         jwt_audience: AUDIENCE.into(),
         token_ttl_seconds: 3600,
         demo_data: DemoData::Never,
+        migrate_at_start: true,
         production: false,
         limits: Limits::default(),
         rate_limits: RateLimits::default(),
         external_auth: ExternalAuth::default(),
     }
+}
+
+/// With `TEST_LOG_FILE` set, every test server logs into that file (more verbosely than
+/// production does), so CI can check that the whole suite logged no personal data,
+/// secret or token (`.ci/check-logs`).
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Some(path) = std::env::var_os("TEST_LOG_FILE") else {
+            return;
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .expect("TEST_LOG_FILE can be opened");
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                "info,session_analytics=trace,sea_orm=debug,sqlx=debug,tower_http=debug",
+            )
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .try_init();
+    });
 }
 
 /// Starts the application on an empty, migrated database.
@@ -141,6 +166,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the application with `config`; `scratch` lives as long as the app.
 pub async fn spawn_with_config(config: Config, scratch: Scratch) -> TestApp {
+    capture_logs();
     let app = Application::build(&config, "127.0.0.1:0".parse().expect("address"))
         .await
         .expect("the application builds");

@@ -169,6 +169,22 @@ async fn an_external_database_without_a_jwt_secret_refuses_to_start() {
 }
 
 #[tokio::test]
+async fn the_full_introspection_query_of_graphql_js_passes_every_default_limit() {
+    // What GraphiQL sends (graphql-js `getIntrospectionQuery` with descriptions,
+    // `specifiedByURL`, repeatable directives, schema description and deprecated
+    // input values).
+    let app = spawn_app().await;
+    let reply = app
+        .query(None, include_str!("introspection.graphql"), json!({}))
+        .await;
+    let types = reply.data()["__schema"]["types"]
+        .as_array()
+        .expect("types")
+        .len();
+    assert!(types > 20, "{types} types");
+}
+
+#[tokio::test]
 async fn graphiql_introspection_fits_the_depth_limit_and_deeper_documents_are_refused() {
     let app = spawn_app().await;
     // The deepest part of GraphiQL's introspection query: TypeRef nested seven times.

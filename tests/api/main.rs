@@ -6,12 +6,15 @@
 
 mod access;
 mod conformance;
+mod faults;
 mod fixture;
 mod helpers;
 mod http;
+mod jwks;
 mod limits;
 mod model;
 mod pagination;
+mod rate_limit;
 mod schema;
 mod session_fields;
 mod statements;

@@ -1,5 +1,7 @@
 //! `login`: exchanges an email and password for a bearer token.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, Result};
 
 use crate::{
@@ -9,6 +11,7 @@ use crate::{
         context::db,
         types::viewer::{LoginPayload, Viewer},
     },
+    rate_limit::{Budget, ClientAddress, RateLimiter},
     store,
 };
 
@@ -25,6 +28,15 @@ impl LoginMutation {
         #[graphql(desc = "The account's email address (case-insensitive).")] email: String,
         #[graphql(desc = "The account's password.")] password: String,
     ) -> Result<LoginPayload> {
+        // Budgets per account and per address stop password guessing, whichever the
+        // attacker varies; both are spent before the password is checked.
+        let limiter = ctx
+            .data::<Arc<RateLimiter>>()
+            .map_err(|_| AppError::Internal)?;
+        limiter.spend(Budget::LoginAccount(email.trim().to_lowercase()), 1)?;
+        if let Ok(ClientAddress(address)) = ctx.data::<ClientAddress>() {
+            limiter.spend(Budget::LoginAddress(*address), 1)?;
+        }
         let user = store::people::by_email(db(ctx)?, &email)
             .await
             .map_err(AppError::from)?;
