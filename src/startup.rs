@@ -11,7 +11,7 @@ use crate::{
     config::Config,
     db::{self, StatementCounter},
     graphql,
-    http::{self, AppState, Inner},
+    http::{self, AppState, Inner, nulls::TypeIndex},
     rate_limit::{ClientAddress, RateLimiter},
     seed,
 };
@@ -93,6 +93,7 @@ impl Application {
             config.production,
             limiter.clone(),
         );
+        let sdl = schema.sdl();
         let state = AppState::new(Inner {
             db,
             schema,
@@ -102,6 +103,7 @@ impl Application {
             limits: config.limits.clone(),
             production: config.production,
             limiter,
+            types: TypeIndex::from_sdl(&sdl),
         });
         let listener = TcpListener::bind(bind)
             .await

@@ -14,9 +14,9 @@ it off and runs these instead:
   UTC string (`...Z`). This walks the document against the schema the server publishes.
 
   A client that did not ask for `application/graphql-response+json` (Schemathesis does
-  not) gets 200 for every GraphQL response, as the README promises. async-graphql's
-  missing keys and nulls where an error was raised are allowed, and only there (see
-  TOLERATE_ERRORED_POSITIONS below; ST_STRICT_NULLS=1 reports them too).
+  not) gets 200 for every GraphQL response, as the README promises. Failed fields must
+  be null and nulls must propagate as the spec says (the server's `http/nulls.rs`);
+  ST_LENIENT_NULLS=1 tolerates missing keys and nulls where an error was raised.
 
 Schemathesis's own `response_schema_conformance` (valid JSON object, no "Cannot return
 null for non-nullable field" errors) runs beside them.
@@ -55,10 +55,10 @@ FAILURE_CODES = {"INTERNAL", "SERVICE_UNAVAILABLE", "RATE_LIMITED"}
 #     -> {"event": {"name": "..."}}, error at ["event", "sessions"]
 #   { events { nodes { sessions(after: "") { totalCount } } } }
 #     -> {"events": {"nodes": [null, null, null, null]}}  (nodes is [Event!]!)
-# Until the server fills those positions in, a missing key or a null in a non-null
-# position is allowed where an error's path is at or below it, and nowhere else.
-# ST_STRICT_NULLS=1 turns that allowance off.
-TOLERATE_ERRORED_POSITIONS = os.environ.get("ST_STRICT_NULLS", "") != "1"
+# The server now fills those positions in (src/http/nulls.rs), so this is checked
+# strictly. ST_LENIENT_NULLS=1 allows a missing key or a null in a non-null position
+# where an error's path is at or below it (for debugging a regression elsewhere).
+TOLERATE_ERRORED_POSITIONS = os.environ.get("ST_LENIENT_NULLS", "") == "1"
 
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1

@@ -16,7 +16,7 @@
 #   ST_MAX_EXAMPLES  test cases per operation and cycle (default 100)
 #   ST_SEED          Schemathesis's seed, to replay a run (default: random, printed at the end)
 #   ST_VENV          the virtualenv to (re)use (default .ci/schemathesis/.venv, gitignored)
-#   ST_STRICT_NULLS  1: also fail on async-graphql's missing keys / nulls at errors (hooks.py)
+#   ST_LENIENT_NULLS 1: tolerate missing keys / nulls where an error was raised (hooks.py)
 #   ST_SERVER_LOG    a file to copy the server's log to when the run ends (for .ci/check-logs)
 set -euo pipefail
 

@@ -41,6 +41,7 @@ use serde_json::{Map, Value};
 use super::{
     AppState, graphiql,
     media::{self, MediaType, negotiate, wants_graphiql},
+    nulls,
 };
 use crate::{
     error::AppError,
@@ -156,6 +157,8 @@ async fn execute(
         request = request.data(address);
     }
     let operation = request.operation_name.clone();
+    // Kept to re-read the document if field errors need nulls put in their place.
+    let query = request.query.clone();
     let mut response = match refused {
         Some(error) => async_graphql::Response::from_errors(vec![error]),
         None => state.schema.execute(request).await,
@@ -163,6 +166,18 @@ async fn execute(
     for error in &mut response.errors {
         label_request_error(error);
         tidy_syntax_error(error);
+    }
+    if response.errors.iter().any(|error| !error.path.is_empty())
+        && let Ok(document) = async_graphql::parser::parse_query(&query)
+    {
+        let data = std::mem::take(&mut response.data);
+        response.data = nulls::propagate(
+            &state.types,
+            &document,
+            operation.as_deref(),
+            data,
+            &response.errors,
+        );
     }
     let executed = execution_started(&response);
     let retry_after = rate_limited_only(&response);

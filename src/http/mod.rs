@@ -5,6 +5,7 @@ mod graphql;
 mod guards;
 mod health;
 mod media;
+pub mod nulls;
 
 use std::sync::Arc;
 
@@ -35,6 +36,8 @@ pub struct Inner {
     /// Production mode: no GraphiQL, no introspection, no suggestions.
     pub production: bool,
     pub limiter: Arc<RateLimiter>,
+    /// The schema's field types, for null propagation after field errors.
+    pub types: nulls::TypeIndex,
 }
 
 impl AppState {

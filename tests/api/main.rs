@@ -13,6 +13,7 @@ mod http;
 mod jwks;
 mod limits;
 mod model;
+mod nulls;
 mod pagination;
 mod rate_limit;
 mod schema;
