@@ -60,13 +60,9 @@ pub async fn post(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let media = negotiate(&headers);
-    let user_id = match bearer_user(&state, &headers).await {
-        Ok(user_id) => user_id,
-        Err(err) => return unauthorized(err, media),
-    };
-    let Some(media) = media else {
-        return not_acceptable();
+    let (user_id, media) = match admit(&state, &headers).await {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refusal,
     };
     let request = check_content_type(&headers)
         .and_then(|()| body.map_err(Rejection::body))
@@ -80,6 +76,20 @@ pub async fn post(
         }
         Err(rejection) => rejection.into_response(media),
     }
+}
+
+/// The token's user and the media type to answer in, or the response refusing the
+/// request: 401 for a bad token (checked first), 406 for an `Accept` we cannot serve.
+async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(Option<i64>, MediaType), Response> {
+    let media = negotiate(headers);
+    let user_id = bearer_user(state, headers)
+        .await
+        .map_err(|err| unauthorized(err, media))?;
+    let media = media.ok_or_else(not_acceptable)?;
+    Ok((user_id, media))
 }
 
 /// `GET /graphql`: GraphiQL for a browser, else a query in the URL parameters.
@@ -101,13 +111,9 @@ pub async fn get(
         return response;
     }
 
-    let media = negotiate(&headers);
-    let user_id = match bearer_user(&state, &headers).await {
-        Ok(user_id) => user_id,
-        Err(err) => return unauthorized(err, media),
-    };
-    let Some(media) = media else {
-        return not_acceptable();
+    let (user_id, media) = match admit(&state, &headers).await {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refusal,
     };
     let request = params_from_pairs(pairs).and_then(Params::into_request);
     let mut response = match request {

@@ -271,3 +271,46 @@ impl TestApp {
         (self.statements.get() - before, reply)
     }
 }
+
+/// The challenge of a 401 for a bad bearer token (RFC 6750).
+pub const CHALLENGE: &str = r#"Bearer error="invalid_token""#;
+
+/// Asserts the whole request was refused: HTTP 401, the RFC 6750 challenge, and a
+/// GraphQL-shaped body with only an UNAUTHENTICATED error carrying `message` (any
+/// message when `None`).
+pub fn assert_refused(reply: &Reply, case: &str, message: impl Into<Option<&'static str>>) {
+    assert_eq!(
+        reply.status,
+        StatusCode::UNAUTHORIZED,
+        "{case}: {}",
+        reply.body
+    );
+    assert_eq!(
+        reply
+            .headers
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some(CHALLENGE),
+        "{case}"
+    );
+    assert_eq!(reply.error_code(), "UNAUTHENTICATED", "{case}");
+    assert_eq!(
+        reply.body["errors"][0]["extensions"]["status"], 401,
+        "{case}"
+    );
+    let text = reply.body["errors"][0]["message"].as_str();
+    assert!(text.is_some_and(|t| !t.is_empty()), "{case}: a message");
+    if let Some(message) = message.into() {
+        assert_eq!(text, Some(message), "{case}");
+    }
+    assert_eq!(
+        reply.body["errors"].as_array().map(Vec::len),
+        Some(1),
+        "{case}"
+    );
+    assert!(
+        reply.body.get("data").is_none(),
+        "{case}: a refused request carries no data: {}",
+        reply.body
+    );
+}

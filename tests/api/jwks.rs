@@ -32,12 +32,11 @@ use session_analytics::{
 
 use crate::{
     fixture::{self, *},
-    helpers::{Reply, Scratch, TestApp, spawn_with_config, test_config},
+    helpers::{Reply, Scratch, TestApp, assert_refused, spawn_with_config, test_config},
 };
 
 pub const IDP_ISSUER: &str = "https://idp.test.example/";
 pub const IDP_AUDIENCE: &str = "session-analytics-idp";
-const CHALLENGE: &str = r#"Bearer error="invalid_token""#;
 const VIEWER: &str = "{ viewer { userId email role } }";
 const SESSION_TITLE: &str = "query($id: ID!) { session(id: $id) { id title } }";
 const UNKNOWN_USER: &str = "unknown user";
@@ -264,32 +263,6 @@ async fn spawn_with_jwks_file(keys: &[&TestKey], refresh_seconds: u64) -> (TestA
 
 // ---------------------------------------------------------------------------------
 // Assertions
-
-/// HTTP 401 with the challenge and one UNAUTHENTICATED error saying `message`.
-fn assert_refused(reply: &Reply, case: &str, message: &str) {
-    assert_eq!(
-        reply.status,
-        StatusCode::UNAUTHORIZED,
-        "{case}: {}",
-        reply.body
-    );
-    assert_eq!(
-        reply
-            .headers
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok()),
-        Some(CHALLENGE),
-        "{case}"
-    );
-    assert_eq!(reply.error_code(), "UNAUTHENTICATED", "{case}");
-    assert_eq!(reply.body["errors"][0]["message"], message, "{case}");
-    assert_eq!(
-        reply.body["errors"].as_array().map(Vec::len),
-        Some(1),
-        "{case}"
-    );
-    assert!(reply.body.get("data").is_none(), "{case}: {}", reply.body);
-}
 
 async fn viewer(app: &TestApp, token: &str) -> Reply {
     app.query(Some(token), VIEWER, json!({})).await

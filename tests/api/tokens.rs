@@ -9,7 +9,7 @@ use session_analytics::{auth::Keys, config::Secret, entity::enums::Role};
 
 use crate::{
     fixture::*,
-    helpers::{AUDIENCE, ISSUER, Reply, TEST_SECRET, TestApp, spawn_app},
+    helpers::{AUDIENCE, ISSUER, Reply, TEST_SECRET, TestApp, assert_refused, spawn_app},
     jwks::{DocumentServer, ec_key, jwks, rsa_key},
 };
 
@@ -18,7 +18,6 @@ const VIEWER_FULL: &str = "{ viewer { userId email role } }";
 const LOGIN: &str = "mutation($email: String!, $password: String!) {
   login(email: $email, password: $password) { token expiresAt viewer { userId email role } }
 }";
-const CHALLENGE: &str = r#"Bearer error="invalid_token""#;
 const MALFORMED_HEADER: &str = "the Authorization header must be `Bearer <token>`";
 const MALFORMED_TOKEN: &str = "the bearer token is malformed";
 const WRONG_LOGIN: &str = "wrong email or password";
@@ -26,46 +25,6 @@ const BAD_SIGNATURE: &str = "the bearer token's signature is invalid";
 const BAD_ALGORITHM: &str = "the bearer token's algorithm is not accepted";
 const LACKS_CLAIM: &str = "the bearer token lacks a required claim";
 const TOO_LONG: &str = "the bearer token is longer than the 4096 bytes the server accepts";
-
-/// Asserts the whole request was refused: HTTP 401, the RFC 6750 challenge, and a
-/// GraphQL-shaped body with only an UNAUTHENTICATED error carrying `message` (any
-/// message when `None`).
-fn assert_refused(reply: &Reply, case: &str, message: impl Into<Option<&'static str>>) {
-    assert_eq!(
-        reply.status,
-        StatusCode::UNAUTHORIZED,
-        "{case}: {}",
-        reply.body
-    );
-    assert_eq!(
-        reply
-            .headers
-            .get("www-authenticate")
-            .and_then(|v| v.to_str().ok()),
-        Some(CHALLENGE),
-        "{case}"
-    );
-    assert_eq!(reply.error_code(), "UNAUTHENTICATED", "{case}");
-    assert_eq!(
-        reply.body["errors"][0]["extensions"]["status"], 401,
-        "{case}"
-    );
-    let text = reply.body["errors"][0]["message"].as_str();
-    assert!(text.is_some_and(|t| !t.is_empty()), "{case}: a message");
-    if let Some(message) = message.into() {
-        assert_eq!(text, Some(message), "{case}");
-    }
-    assert_eq!(
-        reply.body["errors"].as_array().map(Vec::len),
-        Some(1),
-        "{case}"
-    );
-    assert!(
-        reply.body.get("data").is_none(),
-        "{case}: a refused request carries no data: {}",
-        reply.body
-    );
-}
 
 /// Asserts the request ran (HTTP 200) but `viewer` failed with UNAUTHENTICATED.
 fn assert_anonymous_error(reply: &Reply, case: &str, message: &str) {
