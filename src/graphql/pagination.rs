@@ -41,7 +41,14 @@ pub fn connection_cost(first: Option<i32>, default: i32, child_complexity: usize
         .unwrap_or(0)
         .saturating_mul(child_complexity)
         .saturating_add(1)
+        // async-graphql adds sibling costs with a plain `+`: a cost near `usize::MAX`
+        // would overflow (a panic in debug builds, a wrap-around past the limit in
+        // release). No limit anyone sets comes near this ceiling.
+        .min(MAX_CONNECTION_COST)
 }
+
+/// The most one connection field can cost.
+const MAX_CONNECTION_COST: usize = u32::MAX as usize;
 
 /// Cursors are base64url JSON: opaque to clients, but cheap to decode and validate.
 pub fn encode_cursor<T: Serialize>(value: &T) -> String {

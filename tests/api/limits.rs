@@ -347,3 +347,15 @@ async fn a_statement_held_up_past_the_limits_gives_service_unavailable() {
         .unwrap_or_default();
     assert!(message.contains("300 ms"), "{message}");
 }
+
+#[tokio::test]
+async fn absurd_page_sizes_are_too_complex_and_never_overflow_the_cost() {
+    let app = spawn_limited(Limits::default(), false).await;
+    let token = app.token(SUPER.0, SUPER.1);
+    let max = i32::MAX;
+    let query = format!(
+        "{{ a: events(first: {max}) {{ nodes {{ sessions(first: {max}) {{ nodes {{ registeredHolderUsers(first: {max}) {{ totalCount nodes {{ email }} }} }} }} }} }} \
+           b: events(first: {max}) {{ nodes {{ sessions(first: {max}) {{ nodes {{ registeredHolderUsers(first: {max}) {{ totalCount nodes {{ email }} }} }} }} }} }} }}"
+    );
+    rejected_for(&app.query(Some(&token), &query, json!({})).await, "complex");
+}
