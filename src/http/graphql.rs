@@ -371,6 +371,7 @@ fn tidy_syntax_error(error: &mut async_graphql::ServerError) {
 // Request parameters
 
 /// The parameters of a well-formed GraphQL-over-HTTP request.
+#[derive(Default)]
 struct Params {
     query: Option<String>,
     operation_name: Option<String>,
@@ -431,12 +432,7 @@ fn params_from_body(body: &[u8]) -> Result<Params, Rejection> {
     if let Some(key) = fields.keys().find(|key| !is_parameter(key)) {
         return Err(unknown_parameter(key));
     }
-    let mut params = Params {
-        query: None,
-        operation_name: None,
-        variables: None,
-        extensions: None,
-    };
+    let mut params = Params::default();
     for (key, value) in fields {
         match key.as_str() {
             "query" => params.query = string_parameter("query", value)?,
@@ -454,12 +450,7 @@ fn params_from_pairs(pairs: Vec<(String, String)>) -> Result<Params, Rejection> 
     if let Some((key, _)) = pairs.iter().find(|(key, _)| !is_parameter(key)) {
         return Err(unknown_parameter(key));
     }
-    let mut params = Params {
-        query: None,
-        operation_name: None,
-        variables: None,
-        extensions: None,
-    };
+    let mut params = Params::default();
     let mut seen: Vec<String> = Vec::new();
     for (key, value) in pairs {
         if seen.contains(&key) {
