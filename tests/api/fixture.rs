@@ -173,6 +173,18 @@ fn ticket(id: i64, holder: i64, purchaser: i64) -> event_ticket::Model {
     }
 }
 
+/// Inserts `rows` (test data: a failure is a broken test, so it panics naming the table).
+pub async fn insert<E, M>(db: &DatabaseConnection, rows: &[M])
+where
+    E: sea_orm::EntityTrait,
+    M: sea_orm::IntoActiveModel<E::ActiveModel> + Clone,
+    E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E> + Send,
+{
+    if let Err(err) = insert_all::<E, M>(db, rows).await {
+        panic!("inserting into {}: {err}", E::default().table_name());
+    }
+}
+
 /// Inserts the fixture.
 pub async fn load(db: &DatabaseConnection) {
     let hash = password_hash().await;
@@ -423,16 +435,10 @@ pub async fn load(db: &DatabaseConnection) {
         occurred_at: t(1, 10),
     }];
 
-    insert_all::<organizer::Entity, _>(db, &organizers)
-        .await
-        .expect("organizers");
-    insert_all::<event::Entity, _>(db, &events)
-        .await
-        .expect("events");
-    insert_all::<user::Entity, _>(db, &users)
-        .await
-        .expect("users");
-    insert_all::<organizer_admin::Entity, _>(
+    insert::<organizer::Entity, _>(db, &organizers).await;
+    insert::<event::Entity, _>(db, &events).await;
+    insert::<user::Entity, _>(db, &users).await;
+    insert::<organizer_admin::Entity, _>(
         db,
         &[
             organizer_admin::Model {
@@ -445,9 +451,8 @@ pub async fn load(db: &DatabaseConnection) {
             },
         ],
     )
-    .await
-    .expect("organizer admins");
-    insert_all::<event_admin::Entity, _>(
+    .await;
+    insert::<event_admin::Entity, _>(
         db,
         &[
             event_admin::Model {
@@ -460,41 +465,18 @@ pub async fn load(db: &DatabaseConnection) {
             },
         ],
     )
-    .await
-    .expect("event admins");
-    insert_all::<ticket_type::Entity, _>(db, &ticket_types)
-        .await
-        .expect("ticket types");
-    insert_all::<session::Entity, _>(db, &sessions)
-        .await
-        .expect("sessions");
-    insert_all::<event_ticket::Entity, _>(db, &tickets)
-        .await
-        .expect("tickets");
-    insert_all::<session_registration::Entity, _>(db, &registrations)
-        .await
-        .expect("registrations");
-    insert_all::<speaker::Entity, _>(db, &speakers)
-        .await
-        .expect("speakers");
-    insert_all::<session_speaker::Entity, _>(db, &session_speakers)
-        .await
-        .expect("session speakers");
-    insert_all::<speaker_ticket_type::Entity, _>(db, &speaker_ticket_types)
-        .await
-        .expect("speaker ticket types");
-    insert_all::<sponsor::Entity, _>(db, &sponsors)
-        .await
-        .expect("sponsors");
-    insert_all::<session_sponsor::Entity, _>(db, &session_sponsors)
-        .await
-        .expect("session sponsors");
-    insert_all::<mux_asset::Entity, _>(db, &assets)
-        .await
-        .expect("assets");
-    insert_all::<session_activity::Entity, _>(db, &activities)
-        .await
-        .expect("activities");
+    .await;
+    insert::<ticket_type::Entity, _>(db, &ticket_types).await;
+    insert::<session::Entity, _>(db, &sessions).await;
+    insert::<event_ticket::Entity, _>(db, &tickets).await;
+    insert::<session_registration::Entity, _>(db, &registrations).await;
+    insert::<speaker::Entity, _>(db, &speakers).await;
+    insert::<session_speaker::Entity, _>(db, &session_speakers).await;
+    insert::<speaker_ticket_type::Entity, _>(db, &speaker_ticket_types).await;
+    insert::<sponsor::Entity, _>(db, &sponsors).await;
+    insert::<session_sponsor::Entity, _>(db, &session_sponsors).await;
+    insert::<mux_asset::Entity, _>(db, &assets).await;
+    insert::<session_activity::Entity, _>(db, &activities).await;
 }
 
 /// Starts the application with the fixture loaded.

@@ -3,12 +3,9 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
-use session_analytics::{
-    entity::{
-        enums::{RegistrationType, Role, SessionFormat},
-        event_ticket, session_registration, user,
-    },
-    seed::insert_all,
+use session_analytics::entity::{
+    enums::{RegistrationType, Role, SessionFormat},
+    event_ticket, session_registration, user,
 };
 
 use crate::{
@@ -414,15 +411,9 @@ async fn insert_registrants(app: &TestApp, regs: &[Reg]) {
             watch_time_seconds: r.watch,
         })
         .collect();
-    insert_all::<user::Entity, _>(&app.db, &users)
-        .await
-        .expect("users");
-    insert_all::<event_ticket::Entity, _>(&app.db, &tickets)
-        .await
-        .expect("tickets");
-    insert_all::<session_registration::Entity, _>(&app.db, &registrations)
-        .await
-        .expect("registrations");
+    insert::<user::Entity, _>(&app.db, &users).await;
+    insert::<event_ticket::Entity, _>(&app.db, &tickets).await;
+    insert::<session_registration::Entity, _>(&app.db, &registrations).await;
 }
 
 /// The fixture plus the extra registrants, loaded; returns every registrant of session 100.
@@ -665,9 +656,7 @@ async fn search_is_case_insensitive_beyond_ascii() {
     }
     let mut cafe = bare_session(5100, EVENT_A, "Café Éclair", t(2, 12));
     cafe.format = SessionFormat::NetworkingSession;
-    insert_all::<session_analytics::entity::session::Entity, _>(&app.db, &[cafe])
-        .await
-        .expect("session");
+    insert::<session_analytics::entity::session::Entity, _>(&app.db, &[cafe]).await;
     for search in ["Café Éclair", "café éclair", "CAFÉ"] {
         let page = sessions(&app, json!({ "first": 50, "search": search })).await;
         assert_eq!(page.ids, ["5100"], "session search {search:?}");
@@ -831,7 +820,7 @@ async fn a_cursor_resumes_after_its_row_even_when_that_row_is_gone() {
         assert_eq!(next.ids, expected[4..8], "{order}");
         // Put the row back for the next order.
         let reg = regs.iter().find(|r| r.id == last_id).expect("a registrant");
-        insert_all::<session_registration::Entity, _>(
+        insert::<session_registration::Entity, _>(
             &app.db,
             &[session_registration::Model {
                 id: reg.id,
@@ -847,8 +836,7 @@ async fn a_cursor_resumes_after_its_row_even_when_that_row_is_gone() {
                 watch_time_seconds: reg.watch,
             }],
         )
-        .await
-        .expect("reinsert");
+        .await;
     }
 }
 
@@ -904,9 +892,7 @@ async fn spawn_with_extra_sessions() -> (
             s
         })
         .collect();
-    insert_all::<session_analytics::entity::session::Entity, _>(&app.db, &rows)
-        .await
-        .expect("sessions");
+    insert::<session_analytics::entity::session::Entity, _>(&app.db, &rows).await;
     let mut all = vec![
         (
             FULL_SESSION,

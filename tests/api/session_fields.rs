@@ -168,10 +168,7 @@ async fn a_bare_session_returns_nulls_and_zero_engagement_without_video() {
 
 #[tokio::test]
 async fn status_follows_the_viewers_registration_and_the_check_in_window() {
-    use session_analytics::{
-        entity::{enums::RegistrationType, session, session_registration},
-        seed::insert_all,
-    };
+    use session_analytics::entity::{enums::RegistrationType, session, session_registration};
     let app = spawn_with_fixture().await;
     let now = chrono::Utc::now();
     let mut live = bare_session(
@@ -181,10 +178,8 @@ async fn status_follows_the_viewers_registration_and_the_check_in_window() {
         now + chrono::Duration::minutes(5),
     );
     live.end_time = now + chrono::Duration::hours(1);
-    insert_all::<session::Entity, _>(&app.db, &[live])
-        .await
-        .expect("session");
-    insert_all::<session_registration::Entity, _>(
+    insert::<session::Entity, _>(&app.db, &[live]).await;
+    insert::<session_registration::Entity, _>(
         &app.db,
         &[session_registration::Model {
             id: 50,
@@ -196,8 +191,7 @@ async fn status_follows_the_viewers_registration_and_the_check_in_window() {
             watch_time_seconds: 0,
         }],
     )
-    .await
-    .expect("registration");
+    .await;
     let token = app.token(EVENT_ADMIN.0, EVENT_ADMIN.1);
     for (id, status) in [
         ("100", json!("IN_MEETING")),

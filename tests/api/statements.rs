@@ -6,12 +6,9 @@
 
 use chrono::Duration;
 use serde_json::json;
-use session_analytics::{
-    entity::{
-        enums::RegistrationType, event_ticket, mux_asset, session, session_registration,
-        session_speaker, session_sponsor, speaker, speaker_ticket_type, sponsor, user,
-    },
-    seed::insert_all,
+use session_analytics::entity::{
+    enums::RegistrationType, event_ticket, mux_asset, session, session_registration,
+    session_speaker, session_sponsor, speaker, speaker_ticket_type, sponsor, user,
 };
 
 use crate::{fixture::*, helpers::TestApp};
@@ -131,36 +128,16 @@ async fn add_sessions(app: &TestApp, n: i64) {
         }
     }
     let db = &app.db;
-    insert_all::<session::Entity, _>(db, &sessions)
-        .await
-        .expect("sessions");
-    insert_all::<user::Entity, _>(db, &users)
-        .await
-        .expect("users");
-    insert_all::<speaker::Entity, _>(db, &speakers)
-        .await
-        .expect("speakers");
-    insert_all::<session_speaker::Entity, _>(db, &links)
-        .await
-        .expect("links");
-    insert_all::<speaker_ticket_type::Entity, _>(db, &stt)
-        .await
-        .expect("speaker ticket types");
-    insert_all::<sponsor::Entity, _>(db, &sponsors)
-        .await
-        .expect("sponsors");
-    insert_all::<session_sponsor::Entity, _>(db, &ss)
-        .await
-        .expect("session sponsors");
-    insert_all::<mux_asset::Entity, _>(db, &assets)
-        .await
-        .expect("assets");
-    insert_all::<event_ticket::Entity, _>(db, &tickets)
-        .await
-        .expect("tickets");
-    insert_all::<session_registration::Entity, _>(db, &registrations)
-        .await
-        .expect("registrations");
+    insert::<session::Entity, _>(db, &sessions).await;
+    insert::<user::Entity, _>(db, &users).await;
+    insert::<speaker::Entity, _>(db, &speakers).await;
+    insert::<session_speaker::Entity, _>(db, &links).await;
+    insert::<speaker_ticket_type::Entity, _>(db, &stt).await;
+    insert::<sponsor::Entity, _>(db, &sponsors).await;
+    insert::<session_sponsor::Entity, _>(db, &ss).await;
+    insert::<mux_asset::Entity, _>(db, &assets).await;
+    insert::<event_ticket::Entity, _>(db, &tickets).await;
+    insert::<session_registration::Entity, _>(db, &registrations).await;
 }
 
 async fn sessions_table_statements(sessions: i64) -> u64 {
@@ -191,12 +168,8 @@ async fn sessions_table_statements(sessions: i64) -> u64 {
             watch_time_seconds: 0,
         });
     }
-    insert_all::<event_ticket::Entity, _>(&app.db, &tickets)
-        .await
-        .expect("tickets");
-    insert_all::<session_registration::Entity, _>(&app.db, &registrations)
-        .await
-        .expect("registrations");
+    insert::<event_ticket::Entity, _>(&app.db, &tickets).await;
+    insert::<session_registration::Entity, _>(&app.db, &registrations).await;
 
     let (count, reply) = app
         .count_statements(&token, SESSIONS_TABLE, json!({ "id": EVENT_B.to_string() }))
