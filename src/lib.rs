@@ -7,6 +7,7 @@ pub mod entity;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod progress;
 pub mod rate_limit;
 pub mod seed;
 pub mod startup;
