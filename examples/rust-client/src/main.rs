@@ -63,23 +63,28 @@ impl Settings {
     }
 }
 
-/// A failed request: the GraphQL errors' stable codes, never the variables (a password).
+/// A failed request: the GraphQL errors' stable codes and messages (the server's
+/// messages are safe to show), never the variables (a password).
 #[derive(Debug)]
 struct RequestFailed {
     operation: &'static str,
     status: u16,
-    codes: Vec<String>,
+    errors: Vec<(String, String)>,
+}
+
+impl RequestFailed {
+    fn has_code(&self, code: &str) -> bool {
+        self.errors.iter().any(|(c, _)| c == code)
+    }
 }
 
 impl std::fmt::Display for RequestFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} failed (HTTP {}): {}",
-            self.operation,
-            self.status,
-            self.codes.join(", ")
-        )
+        write!(f, "{} failed (HTTP {})", self.operation, self.status)?;
+        for (i, (code, message)) in self.errors.iter().enumerate() {
+            write!(f, "{} {code} ({message})", if i == 0 { ":" } else { "," })?;
+        }
+        Ok(())
     }
 }
 
@@ -122,15 +127,17 @@ impl Client {
             (_, errors) => Err(RequestFailed {
                 operation,
                 status: status.as_u16(),
-                codes: errors
-                    .iter()
+                errors: errors
+                    .into_iter()
                     .map(|e| {
-                        e.extensions
+                        let code = e
+                            .extensions
                             .as_ref()
                             .and_then(|x| x.get("code"))
                             .and_then(|c| c.as_str())
                             .unwrap_or("NO_CODE")
-                            .to_owned()
+                            .to_owned();
+                        (code, e.message)
                     })
                     .collect(),
             }
@@ -177,7 +184,7 @@ async fn run(settings: &Settings) -> anyhow::Result<Vec<String>> {
                 .downcast_ref::<RequestFailed>()
                 .ok_or_else(|| anyhow!("anonymous session query: {error:#}"))?;
             ensure!(
-                failed.codes.iter().any(|c| c == "UNAUTHENTICATED"),
+                failed.has_code("UNAUTHENTICATED"),
                 "anonymous query gives UNAUTHENTICATED, got {failed}"
             );
         }

@@ -18,11 +18,13 @@ export class RequestFailed extends Error {
     readonly errors: ServerError[],
     detail?: string,
   ) {
-    const codes = errors.map((e) => e.extensions?.code ?? "NO_CODE").join(", ");
+    // The server's messages are safe to show (never SQL, secrets or personal data);
+    // the variables, which may hold a password, are never part of this text.
+    const described = errors.map((e) => `${e.extensions?.code ?? "NO_CODE"} (${e.message})`).join(", ");
     super(
       `${operation} failed` +
         (httpStatus !== undefined ? ` (HTTP ${httpStatus})` : "") +
-        (codes ? `: ${codes}` : "") +
+        (described ? `: ${described}` : "") +
         (detail ? `: ${detail}` : ""),
     );
     this.name = "RequestFailed";

@@ -54,8 +54,8 @@ async function main(): Promise<void> {
     await client.request(SessionDetailsQuery, { id: settings.sessionId, registrantsFirst: 1 });
     throw new Error("check failed: an anonymous session query was answered");
   } catch (error) {
-    if (!(error instanceof RequestFailed)) throw error;
-    check(error.codes.includes("UNAUTHENTICATED"), `anonymous query gives UNAUTHENTICATED, got ${error.codes.join(", ")}`);
+    if (!(error instanceof RequestFailed) || error.errors.length === 0) throw error;
+    check(error.codes.includes("UNAUTHENTICATED"), `anonymous query gives UNAUTHENTICATED, got ${error.message}`);
   }
   summary.push("anonymous session query: UNAUTHENTICATED");
 
