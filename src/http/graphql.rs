@@ -52,7 +52,8 @@ use crate::{
 
 /// The request parameters a GraphQL-over-HTTP request may carry; nothing else is
 /// accepted, so a misspelt parameter is reported instead of silently ignored.
-const PARAMETERS: &str = "`query`, `documentId`, `operationName`, `variables` and `extensions`";
+const PARAMETERS: &str = "`query`, `operationName`, `variables` and `extensions` (or \
+     `documentId` instead of `query`, naming a persisted document)";
 
 /// `POST /graphql`: a JSON-encoded request.
 pub async fn post(
@@ -110,7 +111,10 @@ pub async fn get(
     let pairs = Query::<Vec<(String, String)>>::try_from_uri(&uri)
         .map(|Query(pairs)| pairs)
         .unwrap_or_default();
-    let has_query = pairs.iter().any(|(key, _)| key == "query");
+    // A persisted query names its document by id: it is no browser opening GraphiQL.
+    let has_query = pairs
+        .iter()
+        .any(|(key, _)| matches!(key.as_str(), "query" | "documentId" | "extensions"));
     if !state.production && wants_graphiql(&headers, has_query) {
         let mut response = graphiql::page().await.into_response();
         response

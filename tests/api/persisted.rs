@@ -49,13 +49,14 @@ async fn post(app: &TestApp, body: Value, accept: Option<&str>) -> Reply {
     reply(request.send().await.expect("request reaches the server")).await
 }
 
-/// GETs `/graphql` with `params` as the super admin.
+/// GETs `/graphql` with `params` as the super admin, accepting anything (as Apollo
+/// Client does: `*/*`), which must not open GraphiQL.
 async fn get(app: &TestApp, params: &[(&str, String)]) -> Reply {
     let request = app
         .client
         .get(app.url("/graphql"))
         .bearer_auth(app.token(SUPER.0, SUPER.1))
-        .header("accept", "application/json")
+        .header("accept", "*/*")
         .query(params);
     reply(request.send().await.expect("request reaches the server")).await
 }
