@@ -100,6 +100,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub external_auth: ExternalAuth,
+
+    #[command(flatten)]
+    pub delivery: Delivery,
 }
 
 /// Per-client request budgets, counted per server instance. Over one: 429
@@ -173,6 +176,58 @@ pub struct ExternalAuth {
     /// The `aud` the identity provider's tokens must carry.
     #[arg(long, env = "EXTERNAL_JWT_AUDIENCE")]
     pub external_audience: Option<String>,
+}
+
+/// How documents reach the server (persisted queries, trusted documents) and how
+/// answers leave it (CORS, compression).
+#[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
+pub struct Delivery {
+    /// Automatic persisted queries: how many documents each instance remembers by their
+    /// SHA-256 hash (least recently used go first); 0 turns APQ off.
+    #[arg(long, env = "APQ_CACHE_SIZE", default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub apq_cache_size: u32,
+
+    /// Most bytes of document text the APQ store holds in all (least recently used go
+    /// first); a longer document is run but not remembered.
+    #[arg(long, env = "APQ_CACHE_MAX_BYTES", default_value_t = 8 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..))]
+    pub apq_cache_max_bytes: u64,
+
+    /// Trusted documents: a manifest file (graphql-codegen's `persisted-documents.json` or
+    /// Apollo's `persisted-query-manifest.json`). When set, only its operations run and
+    /// APQ registration is off.
+    #[arg(long, env = "TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<PathBuf>,
+
+    /// Origins allowed to call the API from a browser, comma-separated and exact
+    /// (`https://app.example.com`), or `*` for any; empty: no CORS headers.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<String>,
+
+    /// How long browsers may cache a CORS preflight answer, in seconds.
+    #[arg(long, env = "CORS_MAX_AGE_SECONDS", default_value_t = 600, value_parser = clap::value_parser!(u32).range(0..=86_400))]
+    pub cors_max_age_seconds: u32,
+
+    /// Compress responses (gzip or brotli, as `Accept-Encoding` asks).
+    #[arg(long, env = "COMPRESSION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub compression: bool,
+
+    /// Smallest response body that is compressed, in bytes (smaller ones gain nothing).
+    #[arg(long, env = "COMPRESSION_MIN_BYTES", default_value_t = 1_024)]
+    pub compression_min_bytes: u16,
+}
+
+impl Default for Delivery {
+    fn default() -> Self {
+        Self {
+            apq_cache_size: 1_000,
+            apq_cache_max_bytes: 8 * 1024 * 1024,
+            trusted_documents: None,
+            cors_allowed_origins: Vec::new(),
+            cors_max_age_seconds: 600,
+            compression: true,
+            compression_min_bytes: 1_024,
+        }
+    }
 }
 
 /// What one request may ask of the server. Every rejection names the limit it hit.
@@ -285,7 +340,7 @@ pub struct ServeConfig {
 mod tests {
     use clap::Parser;
 
-    use super::{ExternalAuth, Limits, RateLimits};
+    use super::{Delivery, ExternalAuth, Limits, RateLimits};
 
     #[derive(Parser)]
     struct Only {
@@ -295,6 +350,8 @@ mod tests {
         rate_limits: RateLimits,
         #[command(flatten)]
         external_auth: ExternalAuth,
+        #[command(flatten)]
+        delivery: Delivery,
     }
 
     #[test]
@@ -303,5 +360,6 @@ mod tests {
         assert_eq!(parsed.limits, Limits::default());
         assert_eq!(parsed.rate_limits, RateLimits::default());
         assert_eq!(parsed.external_auth.jwks_refresh_seconds, 300);
+        assert_eq!(parsed.delivery, Delivery::default());
     }
 }

@@ -23,6 +23,12 @@ pub enum AppError {
     BadRequest(String),
     /// Over a rate limit; the client may retry after this many seconds.
     RateLimited(u64),
+    /// A persisted document id (APQ hash or `documentId`) this server does not know.
+    PersistedQueryNotFound,
+    /// A persisted query sent to a server that keeps none (APQ off, no trusted documents).
+    PersistedQueryNotSupported,
+    /// Trusted-documents mode: a document that is not in the manifest.
+    PersistedQueryRequired(String),
     ServiceUnavailable,
     /// The request ran past the configured time limit (milliseconds).
     Timeout(u64),
@@ -40,6 +46,9 @@ impl AppError {
             Self::EventNotFound => "EVENT_NOT_FOUND",
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::RateLimited(_) => "RATE_LIMITED",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
+            Self::PersistedQueryRequired(_) => "PERSISTED_QUERY_REQUIRED",
             Self::ServiceUnavailable | Self::Timeout(_) => "SERVICE_UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
@@ -55,6 +64,8 @@ impl AppError {
             Self::EventNotFound => 4_040_200,
             Self::BadRequest(_) => 400,
             Self::RateLimited(_) => 429,
+            Self::PersistedQueryNotFound => 404,
+            Self::PersistedQueryNotSupported | Self::PersistedQueryRequired(_) => 400,
             Self::ServiceUnavailable | Self::Timeout(_) => 503,
             Self::Internal => 500,
         }
@@ -63,13 +74,18 @@ impl AppError {
     /// The human-readable message; never internal detail.
     pub fn message(&self) -> String {
         match self {
-            Self::Unauthenticated(m) | Self::BadRequest(m) => m.clone(),
+            Self::Unauthenticated(m) | Self::BadRequest(m) | Self::PersistedQueryRequired(m) => {
+                m.clone()
+            }
             Self::Forbidden => {
                 "only super admins, organizer admins and event admins may read event data".into()
             }
             Self::NotEventHost => "you are not a host of this event".into(),
             Self::SessionNotFound => "no session with that id".into(),
             Self::EventNotFound => "no event with that id".into(),
+            // Apollo clients recognise these two by the exact message, not only the code.
+            Self::PersistedQueryNotFound => "PersistedQueryNotFound".into(),
+            Self::PersistedQueryNotSupported => "PersistedQueryNotSupported".into(),
             Self::RateLimited(seconds) => {
                 format!("too many requests; retry in {seconds} s")
             }

@@ -11,7 +11,7 @@ use crate::{
     config::Config,
     db::{self, StatementCounter},
     graphql,
-    http::{self, AppState, Inner, nulls::TypeIndex},
+    http::{self, AppState, Inner, edge::Edge, nulls::TypeIndex, persisted::PersistedQueries},
     rate_limit::{ClientAddress, RateLimiter},
     seed,
 };
@@ -80,6 +80,9 @@ impl Application {
         // The identity provider's settings and keys first: a server that could not
         // check its tokens does not start.
         let external = ExternalVerifier::from_config(&config.external_auth).await?;
+        // So is one with a bad trusted-documents manifest or CORS origin.
+        let persisted = PersistedQueries::from_config(&config.delivery)?;
+        let edge = Edge::from_config(&config.delivery)?;
         let (db, statements, keys) = prepare(config).await?;
         if let Some(external) = &external {
             external.spawn_refresh();
@@ -104,6 +107,8 @@ impl Application {
             production: config.production,
             limiter,
             types: TypeIndex::from_sdl(&sdl),
+            persisted,
+            edge,
         });
         let listener = TcpListener::bind(bind)
             .await

@@ -42,6 +42,7 @@ use super::{
     AppState, graphiql,
     media::{self, MediaType, negotiate, wants_graphiql},
     nulls,
+    persisted::{Refusal, Registration},
 };
 use crate::{
     error::AppError,
@@ -51,7 +52,8 @@ use crate::{
 
 /// The request parameters a GraphQL-over-HTTP request may carry; nothing else is
 /// accepted, so a misspelt parameter is reported instead of silently ignored.
-const PARAMETERS: &str = "`query`, `operationName`, `variables` and `extensions`";
+const PARAMETERS: &str = "`query`, `operationName`, `variables` and `extensions` (or \
+     `documentId` instead of `query`, naming a persisted document)";
 
 /// `POST /graphql`: a JSON-encoded request.
 pub async fn post(
@@ -64,15 +66,22 @@ pub async fn post(
         Ok(admitted) => admitted,
         Err(refusal) => return refusal,
     };
-    let request = check_content_type(&headers)
+    let params = check_content_type(&headers)
         .and_then(|()| body.map_err(Rejection::body))
-        .and_then(|body| params_from_body(&body))
-        .and_then(Params::into_request);
-    match request {
+        .and_then(|body| params_from_body(&body));
+    let (params, registration) = match params {
+        Ok(params) => match resolve_persisted(&state, params) {
+            Ok(resolved) => resolved,
+            Err(refusal) => return persisted_refusal(&refusal, media),
+        },
+        Err(rejection) => return rejection.into_response(media),
+    };
+    match params.into_request() {
         Ok(mut request) => {
             let inspection = inspect(&state, &mut request);
             let caller = Caller::new(user_id, address);
-            execute(&state, caller, media, request, inspection.missing_variable).await
+            let refused = inspection.missing_variable;
+            execute(&state, caller, media, request, refused, registration).await
         }
         Err(rejection) => rejection.into_response(media),
     }
@@ -102,7 +111,10 @@ pub async fn get(
     let pairs = Query::<Vec<(String, String)>>::try_from_uri(&uri)
         .map(|Query(pairs)| pairs)
         .unwrap_or_default();
-    let has_query = pairs.iter().any(|(key, _)| key == "query");
+    // A persisted query names its document by id: it is no browser opening GraphiQL.
+    let has_query = pairs
+        .iter()
+        .any(|(key, _)| matches!(key.as_str(), "query" | "documentId" | "extensions"));
     if !state.production && wants_graphiql(&headers, has_query) {
         let mut response = graphiql::page().await.into_response();
         response
@@ -115,19 +127,27 @@ pub async fn get(
         Ok(admitted) => admitted,
         Err(refusal) => return refusal,
     };
-    let request = params_from_pairs(pairs).and_then(Params::into_request);
-    let mut response = match request {
-        Ok(mut request) => {
-            let inspection = inspect(&state, &mut request);
-            if inspection.mutation {
-                refuse_mutation().into_response(media)
-            } else {
-                let caller = Caller::new(user_id, address);
-                execute(&state, caller, media, request, inspection.missing_variable).await
-            }
+    let resolved = match params_from_pairs(pairs) {
+        Ok(params) => {
+            resolve_persisted(&state, params).map_err(|refusal| persisted_refusal(&refusal, media))
         }
-        Err(rejection) => rejection.into_response(media),
+        Err(rejection) => Err(rejection.into_response(media)),
     };
+    let mut response =
+        match resolved.map(|(params, registration)| (params.into_request(), registration)) {
+            Ok((Ok(mut request), registration)) => {
+                let inspection = inspect(&state, &mut request);
+                if inspection.mutation {
+                    refuse_mutation().into_response(media)
+                } else {
+                    let caller = Caller::new(user_id, address);
+                    let refused = inspection.missing_variable;
+                    execute(&state, caller, media, request, refused, registration).await
+                }
+            }
+            Ok((Err(rejection), _)) => rejection.into_response(media),
+            Err(refusal) => refusal,
+        };
     response
         .headers_mut()
         .insert(header::VARY, HeaderValue::from_static("accept"));
@@ -135,13 +155,15 @@ pub async fn get(
 }
 
 /// Runs one request on the schema, unless `refused` already says why it cannot run,
-/// and encodes the result for `media`.
+/// and encodes the result for `media`. An APQ `registration` is stored once the
+/// document has been executed (so it parsed and passed every limit).
 async fn execute(
     state: &AppState,
     caller: Caller,
     media: MediaType,
     request: async_graphql::Request,
     refused: Option<async_graphql::ServerError>,
+    registration: Option<Registration>,
 ) -> Response {
     let started = Instant::now();
     let statements_before = state.statements.get();
@@ -186,6 +208,9 @@ async fn execute(
         );
     }
     let executed = execution_started(&response);
+    if executed && let Some(registration) = registration {
+        state.persisted.register(registration);
+    }
     let retry_after = rate_limited_only(&response);
     let status = if retry_after.is_some() {
         StatusCode::TOO_MANY_REQUESTS
@@ -374,6 +399,8 @@ fn tidy_syntax_error(error: &mut async_graphql::ServerError) {
 #[derive(Default)]
 struct Params {
     query: Option<String>,
+    /// A persisted document's id (GraphQL over HTTP's persisted-documents proposal).
+    document_id: Option<String>,
     operation_name: Option<String>,
     variables: Option<Map<String, Value>>,
     extensions: Option<Map<String, Value>>,
@@ -436,6 +463,7 @@ fn params_from_body(body: &[u8]) -> Result<Params, Rejection> {
     for (key, value) in fields {
         match key.as_str() {
             "query" => params.query = string_parameter("query", value)?,
+            "documentId" => params.document_id = string_parameter("documentId", value)?,
             "operationName" => params.operation_name = string_parameter("operationName", value)?,
             "variables" => params.variables = map_parameter("variables", value)?,
             _ => params.extensions = map_parameter("extensions", value)?,
@@ -461,6 +489,7 @@ fn params_from_pairs(pairs: Vec<(String, String)>) -> Result<Params, Rejection> 
         seen.push(key.clone());
         match key.as_str() {
             "query" => params.query = Some(value),
+            "documentId" => params.document_id = Some(value).filter(|id| !id.is_empty()),
             "operationName" => params.operation_name = Some(value),
             "variables" => params.variables = json_map_parameter("variables", &value)?,
             _ => params.extensions = json_map_parameter("extensions", &value)?,
@@ -470,7 +499,10 @@ fn params_from_pairs(pairs: Vec<(String, String)>) -> Result<Params, Rejection> 
 }
 
 fn is_parameter(key: &str) -> bool {
-    matches!(key, "query" | "operationName" | "variables" | "extensions")
+    matches!(
+        key,
+        "query" | "documentId" | "operationName" | "variables" | "extensions"
+    )
 }
 
 fn unknown_parameter(key: &str) -> Rejection {
@@ -628,6 +660,61 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
         message,
         allow: None,
     })
+}
+
+// ---------------------------------------------------------------------------------
+// Persisted queries
+
+/// Puts the text of a persisted document in place of its id (`persisted.rs`), or
+/// answers the request: an unknown id, a hash that does not fit, a free-form document
+/// in trusted-documents mode.
+fn resolve_persisted(
+    state: &AppState,
+    mut params: Params,
+) -> Result<(Params, Option<Registration>), Refusal> {
+    let persisted_query = params
+        .extensions
+        .as_mut()
+        .and_then(|extensions| extensions.remove("persistedQuery"));
+    match state.persisted.resolve(
+        params.query.take(),
+        params.document_id.take(),
+        persisted_query,
+    ) {
+        Ok(resolved) => {
+            params.query = resolved.query;
+            Ok((params, resolved.register))
+        }
+        Err(refusal) => Err(refusal),
+    }
+}
+
+/// A persisted-query error, with nothing executed. An unknown or unsupported persisted
+/// query is a request error (400 for `application/graphql-response+json`, 200 for
+/// legacy JSON), except with Apollo's extension, which always gets 200 (see
+/// `Refusal::apollo`); a malformed one and a document outside the trusted set are 400.
+fn persisted_refusal(refusal: &Refusal, media: MediaType) -> Response {
+    let miss = matches!(
+        refusal.error,
+        AppError::PersistedQueryNotFound | AppError::PersistedQueryNotSupported
+    );
+    let status = if miss && (refusal.apollo || media == MediaType::Json) {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    tracing::info!(
+        status = status.as_u16(),
+        code = refusal.error.code(),
+        "graphql request refused: persisted query"
+    );
+    let mut response = error_response(status, &refusal.error, Some(media));
+    // A cached miss would make every later GET for that hash miss as well.
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache, must-revalidate"),
+    );
+    response
 }
 
 // ---------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 //! HTTP glue: the axum router, shared state, and the GraphQL, GraphiQL and health routes.
 
+pub mod edge;
 mod graphiql;
 mod graphql;
 mod guards;
 mod health;
 mod media;
 pub mod nulls;
+pub mod persisted;
 
 use std::sync::Arc;
 
@@ -38,6 +40,10 @@ pub struct Inner {
     pub limiter: Arc<RateLimiter>,
     /// The schema's field types, for null propagation after field errors.
     pub types: nulls::TypeIndex,
+    /// Automatic persisted queries, trusted documents, or neither.
+    pub persisted: persisted::PersistedQueries,
+    /// CORS and compression around every route.
+    pub edge: edge::Edge,
 }
 
 impl AppState {
@@ -54,7 +60,8 @@ impl std::ops::Deref for AppState {
 }
 
 /// Builds the router: `/graphql` (POST and GET per GraphQL over HTTP; GraphiQL for
-/// browsers outside production) and `GET /health`.
+/// browsers outside production), `GET /health` and `GET /ready`, inside CORS and
+/// compression.
 pub fn router(state: AppState) -> Router {
     let body_limit = DefaultBodyLimit::max(state.limits.max_body_bytes as usize);
     let router = Router::new()
@@ -64,8 +71,9 @@ pub fn router(state: AppState) -> Router {
             guards::time_limit,
         ))
         .layer(body_limit)
-        .route("/health", get(health::check));
-    protect(router).with_state(state)
+        .route("/health", get(health::check))
+        .route("/ready", get(health::ready));
+    state.edge.clone().apply(protect(router)).with_state(state)
 }
 
 /// Wraps every route of `router` so that a panic in a handler becomes a 500 with an

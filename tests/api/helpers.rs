@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use session_analytics::{
     auth::Keys,
-    config::{Config, DemoData, ExternalAuth, Limits, RateLimits, Secret},
+    config::{Config, Delivery, DemoData, ExternalAuth, Limits, RateLimits, Secret},
     db::StatementCounter,
     entity::enums::Role,
     startup::Application,
@@ -130,6 +130,7 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         limits: Limits::default(),
         rate_limits: RateLimits::default(),
         external_auth: ExternalAuth::default(),
+        delivery: Delivery::default(),
     }
 }
 

@@ -1,0 +1,456 @@
+//! Persisted queries: Apollo's automatic persisted queries (APQ) and trusted documents.
+//!
+//! Both only swap an id for a document's text before the request is parsed, so every
+//! document limit, validation rule and budget applies to a persisted document exactly
+//! as to one sent in full.
+//!
+//! * **APQ** (the default): a client sends `extensions.persistedQuery = {version: 1,
+//!   sha256Hash}` without `query`. A known hash runs its document; an unknown one is
+//!   answered `PERSISTED_QUERY_NOT_FOUND` (message `PersistedQueryNotFound`, HTTP 200
+//!   as Apollo Server answers, so that Apollo Client resends the request with `query`).
+//!   With `query` too, the hash must be the query's SHA-256; the document is remembered
+//!   once it has been executed, that is once it parsed and passed every limit and
+//!   validation. The store is a bounded LRU per instance: behind a load balancer a
+//!   miss on another instance costs the client one resend, nothing else.
+//! * **Trusted documents** (`TRUSTED_DOCUMENTS`): only the manifest's operations run,
+//!   named by `documentId` (`sha256:<hash>` or the manifest's key as is) or by
+//!   `extensions.persistedQuery.sha256Hash`. A free-form `query` runs only when its
+//!   text is exactly a manifest document (its SHA-256 is a manifest body's), so tools
+//!   that send the text still work; anything else is refused with
+//!   `PERSISTED_QUERY_REQUIRED`. Nothing is registered in this mode.
+
+use std::{
+    collections::HashMap,
+    num::NonZeroUsize,
+    path::Path,
+    sync::{Arc, Mutex},
+};
+
+use anyhow::{Context as _, bail};
+use lru::LruCache;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::{config::Delivery, error::AppError};
+
+/// What this instance does with persisted queries.
+pub enum PersistedQueries {
+    /// Neither APQ nor trusted documents: a persisted query is `PERSISTED_QUERY_NOT_SUPPORTED`.
+    Off,
+    /// Apollo's automatic persisted queries, remembered in a bounded store.
+    Automatic(ApqStore),
+    /// Only the operations of a manifest run.
+    Trusted(Manifest),
+}
+
+impl PersistedQueries {
+    /// The mode `delivery` asks for; reads and checks the trusted-documents manifest,
+    /// refusing (naming the file and the entry) one that cannot be served.
+    pub fn from_config(delivery: &Delivery) -> anyhow::Result<Self> {
+        if let Some(path) = &delivery.trusted_documents {
+            let manifest = Manifest::load(path)?;
+            tracing::info!(
+                documents = manifest.len(),
+                "trusted documents: only the manifest's operations run"
+            );
+            return Ok(Self::Trusted(manifest));
+        }
+        Ok(match NonZeroUsize::new(delivery.apq_cache_size as usize) {
+            Some(entries) => Self::Automatic(ApqStore::new(
+                entries,
+                usize::try_from(delivery.apq_cache_max_bytes).unwrap_or(usize::MAX),
+            )),
+            None => Self::Off,
+        })
+    }
+
+    /// The document a request runs: its own `query`, or the persisted one its id names.
+    /// `persisted_query` is the request's `extensions.persistedQuery`.
+    pub fn resolve(
+        &self,
+        query: Option<String>,
+        document_id: Option<String>,
+        persisted_query: Option<Value>,
+    ) -> Result<Resolved, Refusal> {
+        let apq = persisted_query
+            .map(|value| ApqExtension::parse(&value))
+            .transpose()?;
+        let via_apq = apq.is_some();
+        let refuse = |error| Refusal {
+            error,
+            apollo: via_apq,
+        };
+        if matches!(self, Self::Off) && (via_apq || document_id.is_some()) {
+            return Err(refuse(AppError::PersistedQueryNotSupported));
+        }
+        if document_id.is_some() && (query.is_some() || via_apq) {
+            return Err(refuse(AppError::bad_request(
+                "send either `documentId` or `query` (with or without `extensions.persistedQuery`), not both",
+            )));
+        }
+        // A sent query must be the document its hash names, whatever the mode.
+        if let (Some(query), Some(apq)) = (&query, &apq)
+            && sha256_hex(query) != apq.hash
+        {
+            return Err(refuse(AppError::bad_request(
+                "`extensions.persistedQuery.sha256Hash` is not the SHA-256 of `query`: hash the exact query text, as UTF-8, in lowercase hexadecimal",
+            )));
+        }
+        match self {
+            Self::Off => Ok(Resolved::free(query)),
+            Self::Automatic(store) => match (query, apq, document_id) {
+                (Some(query), Some(apq), _) => Ok(Resolved {
+                    register: Some(Registration {
+                        hash: apq.hash,
+                        document: query.clone(),
+                    }),
+                    query: Some(query),
+                }),
+                (None, Some(apq), _) => store
+                    .get(&apq.hash)
+                    .map(Resolved::persisted)
+                    .ok_or_else(|| refuse(AppError::PersistedQueryNotFound)),
+                (None, None, Some(id)) => store
+                    .get(strip_sha256(&id))
+                    .map(Resolved::persisted)
+                    .ok_or_else(|| refuse(AppError::PersistedQueryNotFound)),
+                (query, None, _) => Ok(Resolved::free(query)),
+            },
+            Self::Trusted(manifest) => match (query, apq, document_id) {
+                (None, Some(apq), _) => manifest
+                    .by_id_or_hash(&apq.hash)
+                    .map(Resolved::persisted)
+                    .ok_or_else(|| refuse(AppError::PersistedQueryNotFound)),
+                (None, None, Some(id)) => manifest
+                    .by_document_id(&id)
+                    .map(Resolved::persisted)
+                    .ok_or_else(|| refuse(AppError::PersistedQueryNotFound)),
+                (Some(query), _, _) => {
+                    if manifest.has_body_hash(&sha256_hex(&query)) {
+                        Ok(Resolved::free(Some(query)))
+                    } else {
+                        Err(Refusal {
+                            error: AppError::PersistedQueryRequired(
+                                "this server runs only trusted documents: send the `documentId` of an operation from its manifest".into(),
+                            ),
+                            apollo: false,
+                        })
+                    }
+                }
+                (None, None, None) => Ok(Resolved::free(None)),
+            },
+        }
+    }
+
+    /// Remembers a document once it was executed (it parsed and passed every limit).
+    pub fn register(&self, registration: Registration) {
+        if let Self::Automatic(store) = self {
+            store.put(registration.hash, registration.document);
+        }
+    }
+}
+
+/// The document a request runs, and what to remember once it ran.
+pub struct Resolved {
+    pub query: Option<String>,
+    pub register: Option<Registration>,
+}
+
+impl Resolved {
+    fn free(query: Option<String>) -> Self {
+        Self {
+            query,
+            register: None,
+        }
+    }
+
+    fn persisted(document: Arc<str>) -> Self {
+        Self::free(Some(document.to_string()))
+    }
+}
+
+/// An APQ document to store after it has been executed.
+pub struct Registration {
+    hash: String,
+    document: String,
+}
+
+/// A request refused by the persisted-query step.
+#[derive(Debug)]
+pub struct Refusal {
+    pub error: AppError,
+    /// The request used Apollo's `extensions.persistedQuery`: a miss is answered with
+    /// HTTP 200 whatever the media type, because Apollo Client turns persisted queries
+    /// off for good after a 400 or 500 instead of resending the query.
+    pub apollo: bool,
+}
+
+/// `extensions.persistedQuery`, checked.
+struct ApqExtension {
+    /// Lowercase hexadecimal SHA-256.
+    hash: String,
+}
+
+impl ApqExtension {
+    fn parse(value: &Value) -> Result<Self, Refusal> {
+        let bad = |message: &str| Refusal {
+            error: AppError::bad_request(message),
+            apollo: true,
+        };
+        let Value::Object(fields) = value else {
+            return Err(bad(
+                "`extensions.persistedQuery` must be an object with `version` and `sha256Hash`",
+            ));
+        };
+        if fields.get("version") != Some(&Value::from(1)) {
+            return Err(bad(
+                "unsupported `extensions.persistedQuery.version`: only version 1 is supported",
+            ));
+        }
+        let hash = fields
+            .get("sha256Hash")
+            .and_then(Value::as_str)
+            .filter(|hash| is_sha256_hex(hash))
+            .ok_or_else(|| {
+                bad("`extensions.persistedQuery.sha256Hash` must be a SHA-256 in hexadecimal (64 digits)")
+            })?;
+        Ok(Self {
+            hash: hash.to_ascii_lowercase(),
+        })
+    }
+}
+
+/// Lowercase hexadecimal SHA-256 of `text` as UTF-8.
+pub fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `sha256:<hash>` → `<hash>` (the persisted-documents proposal's prefixed form).
+fn strip_sha256(id: &str) -> &str {
+    id.strip_prefix("sha256:").unwrap_or(id)
+}
+
+// ---------------------------------------------------------------------------------
+// APQ store
+
+/// Documents by hash, bounded in entries and in bytes; least recently used go first.
+pub struct ApqStore {
+    inner: Mutex<Entries>,
+    max_bytes: usize,
+}
+
+struct Entries {
+    documents: LruCache<String, Arc<str>>,
+    bytes: usize,
+}
+
+impl ApqStore {
+    pub fn new(entries: NonZeroUsize, max_bytes: usize) -> Self {
+        Self {
+            inner: Mutex::new(Entries {
+                documents: LruCache::new(entries),
+                bytes: 0,
+            }),
+            max_bytes,
+        }
+    }
+
+    fn get(&self, hash: &str) -> Option<Arc<str>> {
+        let hash = hash.to_ascii_lowercase();
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        inner.documents.get(&hash).cloned()
+    }
+
+    fn put(&self, hash: String, document: String) {
+        if document.len() > self.max_bytes {
+            return;
+        }
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if inner.documents.contains(&hash) {
+            inner.documents.promote(&hash);
+            return;
+        }
+        inner.bytes += document.len();
+        // `push` evicts the least recently used entry when the store is full.
+        if let Some((_, evicted)) = inner.documents.push(hash, Arc::from(document)) {
+            inner.bytes -= evicted.len();
+        }
+        while inner.bytes > self.max_bytes {
+            match inner.documents.pop_lru() {
+                Some((_, evicted)) => inner.bytes -= evicted.len(),
+                None => break,
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Trusted documents
+
+/// A trusted-documents manifest: the only operations the server runs.
+pub struct Manifest {
+    /// By the manifest's key (codegen) or `id` (Apollo).
+    by_id: HashMap<String, Arc<str>>,
+    /// By the SHA-256 of the document text.
+    by_hash: HashMap<String, Arc<str>>,
+}
+
+impl Manifest {
+    /// Reads and checks `path`; every error names the file and, where it applies, the entry.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read TRUSTED_DOCUMENTS file {}", path.display()))?;
+        Self::parse(&text).with_context(|| {
+            format!(
+                "TRUSTED_DOCUMENTS file {} is not a usable manifest",
+                path.display()
+            )
+        })
+    }
+
+    /// Reads graphql-codegen's `{ "<hash>": "<document>" }` or Apollo's
+    /// `{ "format": "apollo-persisted-query-manifest", "version": 1, "operations": [...] }`.
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let value: Value = serde_json::from_str(text).context("the file is not valid JSON")?;
+        let Value::Object(fields) = value else {
+            bail!("expected a JSON object");
+        };
+        let entries: Vec<(String, Value)> = if fields.get("format").and_then(Value::as_str)
+            == Some("apollo-persisted-query-manifest")
+        {
+            if fields.get("version") != Some(&Value::from(1)) {
+                bail!("only version 1 of apollo-persisted-query-manifest is supported");
+            }
+            let Some(Value::Array(operations)) = fields.get("operations") else {
+                bail!("`operations` must be an array");
+            };
+            operations
+                .iter()
+                .enumerate()
+                .map(|(index, operation)| {
+                    let id = operation
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .with_context(|| format!("operation {index} has no string `id`"))?;
+                    let body = operation
+                        .get("body")
+                        .cloned()
+                        .with_context(|| format!("operation {index} ({id}) has no `body`"))?;
+                    Ok((id.to_owned(), body))
+                })
+                .collect::<anyhow::Result<_>>()?
+        } else {
+            fields.into_iter().collect()
+        };
+        if entries.is_empty() {
+            bail!("the manifest holds no documents");
+        }
+        let mut manifest = Self {
+            by_id: HashMap::new(),
+            by_hash: HashMap::new(),
+        };
+        for (id, body) in entries {
+            let shown: String = id.chars().take(80).collect();
+            let Value::String(body) = body else {
+                bail!("entry {shown:?}: the document must be a string");
+            };
+            if let Err(err) = async_graphql::parser::parse_query(&body) {
+                bail!("entry {shown:?}: the document does not parse: {err}");
+            }
+            let hash = sha256_hex(&body);
+            if is_sha256_hex(&id) && !id.eq_ignore_ascii_case(&hash) {
+                bail!(
+                    "entry {shown:?}: the key looks like a SHA-256 but the document's SHA-256 is {hash}"
+                );
+            }
+            let body: Arc<str> = Arc::from(body);
+            if manifest.by_id.insert(id, body.clone()).is_some() {
+                bail!("entry {shown:?} appears more than once");
+            }
+            manifest.by_hash.insert(hash, body);
+        }
+        Ok(manifest)
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// `documentId`: the manifest key as is, else `sha256:<hash>` or a bare hash of a body.
+    fn by_document_id(&self, id: &str) -> Option<Arc<str>> {
+        self.by_id
+            .get(id)
+            .or_else(|| self.by_hash.get(&strip_sha256(id).to_ascii_lowercase()))
+            .cloned()
+    }
+
+    /// An APQ hash: a manifest key, else the hash of a body.
+    fn by_id_or_hash(&self, hash: &str) -> Option<Arc<str>> {
+        self.by_id
+            .get(hash)
+            .or_else(|| self.by_hash.get(hash))
+            .cloned()
+    }
+
+    fn has_body_hash(&self, hash: &str) -> bool {
+        self.by_hash.contains_key(hash)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroUsize;
+
+    use super::{ApqStore, Manifest, sha256_hex};
+
+    #[test]
+    fn the_store_forgets_least_recently_used_documents_first_and_stays_within_its_bytes() {
+        let store = ApqStore::new(NonZeroUsize::new(2).expect("2"), 10);
+        store.put("a".into(), "aaaa".into());
+        store.put("b".into(), "bbbb".into());
+        assert!(store.get("a").is_some(), "a is used, so b is older");
+        store.put("c".into(), "cccc".into());
+        assert!(store.get("b").is_none(), "two entries at most");
+        assert!(store.get("a").is_some() && store.get("c").is_some());
+        store.put("d".into(), "dddddddd".into());
+        assert!(store.get("d").is_some());
+        assert!(
+            store.get("a").is_none() && store.get("c").is_none(),
+            "10 bytes at most"
+        );
+        store.put("e".into(), "e".repeat(11));
+        assert!(
+            store.get("e").is_none(),
+            "a document over the bytes is not kept"
+        );
+    }
+
+    #[test]
+    fn a_manifest_key_that_is_not_the_hash_of_its_document_is_refused() {
+        let wrong = sha256_hex("{ b }");
+        let err = Manifest::parse(&format!(r#"{{"{wrong}": "{{ a }}"}}"#))
+            .err()
+            .expect("refused");
+        assert!(format!("{err:#}").contains(&wrong), "{err:#}");
+        let right = sha256_hex("{ a }");
+        let manifest = Manifest::parse(&format!(
+            r#"{{"{right}": "{{ a }}", "other-id": "{{ b }}"}}"#
+        ))
+        .expect("a good manifest");
+        assert_eq!(manifest.len(), 2);
+    }
+}
