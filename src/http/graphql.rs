@@ -27,7 +27,9 @@ use std::time::Instant;
 
 use async_graphql::{
     Variables,
-    parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType},
+    parser::types::{
+        DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+    },
 };
 use axum::{
     Extension,
@@ -590,7 +592,66 @@ fn inspect(state: &AppState, request: &mut async_graphql::Request) -> Inspection
         Err(_) => Inspection::default(),
     };
     request.variables = variables;
+    if let Some(narrowed) = request
+        .parsed_query()
+        .ok()
+        .and_then(|document| only_the_chosen_operation(document, operation_name.as_deref()))
+    {
+        request.set_parsed_query(narrowed);
+    }
     inspection
+}
+
+/// A document with several operations, cut down to the one `operation_name` chooses and
+/// the fragments it uses.
+///
+/// async-graphql computes the complexity of every operation in the document with the
+/// chosen operation's variables, so a valid request was refused ("Variable first is not
+/// defined.") when another operation took `first` from a variable of its own. Clients
+/// such as graphql_client send a whole file of operations and pick one by name.
+fn only_the_chosen_operation(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<ExecutableDocument> {
+    let DocumentOperations::Multiple(operations) = &document.operations else {
+        return None;
+    };
+    let name = operation_name?;
+    if operations.len() < 2 {
+        return None;
+    }
+    let (key, operation) = operations.iter().find(|(key, _)| key.as_str() == name)?;
+    // The fragments the operation reaches, directly or through other fragments; the
+    // others would now be unused, which validation refuses.
+    let mut used = std::collections::HashSet::new();
+    let mut pending = vec![&operation.node.selection_set.node];
+    while let Some(set) = pending.pop() {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => pending.push(&field.node.selection_set.node),
+                Selection::InlineFragment(inline) => pending.push(&inline.node.selection_set.node),
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    if used.insert(name.clone())
+                        && let Some(fragment) = document.fragments.get(name)
+                    {
+                        pending.push(&fragment.node.selection_set.node);
+                    }
+                }
+            }
+        }
+    }
+    Some(ExecutableDocument {
+        operations: DocumentOperations::Multiple(
+            [(key.clone(), operation.clone())].into_iter().collect(),
+        ),
+        fragments: document
+            .fragments
+            .iter()
+            .filter(|(name, _)| used.contains(*name))
+            .map(|(name, fragment)| (name.clone(), fragment.clone()))
+            .collect(),
+    })
 }
 
 /// The operation `operation_name` chooses, if it chooses exactly one.

@@ -847,3 +847,27 @@ async fn other_methods_get_405_and_an_oversized_body_gets_413() {
         answer.status
     );
 }
+
+#[tokio::test]
+async fn a_document_of_several_operations_runs_the_one_named_whatever_the_others_need() {
+    // Clients such as graphql_client send a whole file of operations and choose one by
+    // name; the others' variables are not sent and must not matter.
+    let app = spawn_app().await;
+    let document = "query A($first: Int!) { events(first: $first) { totalCount } }\n\
+                    fragment Unused on Query { __typename }\n\
+                    query B { ...Typename }\n\
+                    fragment Typename on Query { __typename }\n\
+                    query C { ...Unused }";
+    let answer = post_json(&app, json!({ "query": document, "operationName": "B" })).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    assert_eq!(answer.body, json!({ "data": { "__typename": "Query" } }));
+
+    // Naming no operation, or one that is not there, is still refused.
+    for body in [
+        json!({ "query": document }),
+        json!({ "query": document, "operationName": "D" }),
+    ] {
+        let answer = post_json(&app, body).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{answer:?}");
+    }
+}
