@@ -5,6 +5,7 @@ mod graphql;
 mod guards;
 mod health;
 mod media;
+mod metrics;
 pub mod nulls;
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use crate::{
     db::StatementCounter,
     graphql::AppSchema,
     rate_limit::RateLimiter,
+    telemetry::{self, Telemetry},
 };
 
 /// What every handler shares; cheap to clone.
@@ -38,6 +40,8 @@ pub struct Inner {
     pub limiter: Arc<RateLimiter>,
     /// The schema's field types, for null propagation after field errors.
     pub types: nulls::TypeIndex,
+    /// Metrics registry and tracer of this instance.
+    pub telemetry: Telemetry,
 }
 
 impl AppState {
@@ -54,7 +58,7 @@ impl std::ops::Deref for AppState {
 }
 
 /// Builds the router: `/graphql` (POST and GET per GraphQL over HTTP; GraphiQL for
-/// browsers outside production) and `GET /health`.
+/// browsers outside production), `GET /health` and (unless turned off) `GET /metrics`.
 pub fn router(state: AppState) -> Router {
     let body_limit = DefaultBodyLimit::max(state.limits.max_body_bytes as usize);
     let router = Router::new()
@@ -65,7 +69,23 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(body_limit)
         .route("/health", get(health::check));
-    protect(router).with_state(state)
+    let router = if state.telemetry.metrics_enabled() {
+        router.route("/metrics", get(metrics::scrape))
+    } else {
+        router
+    };
+    let telemetry = state.telemetry.clone();
+    observe(protect(router), telemetry).with_state(state)
+}
+
+/// Wraps every route of `router` (and its 404 fallback) in the request scope: every
+/// response, a panic's 500 and a time limit's 503 included, carries the request id
+/// and gets its log line. Goes outside [`protect`], so that it sees what that answers.
+pub fn observe<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    telemetry: Telemetry,
+) -> Router<S> {
+    router.layer(middleware::from_fn_with_state(telemetry, telemetry::track))
 }
 
 /// Wraps every route of `router` so that a panic in a handler becomes a 500 with an
