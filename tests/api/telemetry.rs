@@ -571,3 +571,123 @@ async fn an_operation_span_has_the_request_id_and_one_child_per_statement() {
         assert!(child.start_time >= operation.start_time && child.end_time <= operation.end_time);
     }
 }
+
+/// What a collector received: each request's content type and body.
+type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A tiny OTLP/HTTP collector: keeps every `POST /v1/traces` body.
+async fn collector() -> (String, Received) {
+    let received: Received = Arc::default();
+    let store = received.clone();
+    let router = Router::new().route(
+        "/v1/traces",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| async move {
+                let content_type = headers
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                store
+                    .lock()
+                    .expect("collector store")
+                    .push((content_type, body.to_vec()));
+                // An empty ExportTraceServiceResponse.
+                ([("content-type", "application/x-protobuf")], Vec::new())
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (format!("http://{addr}"), received)
+}
+
+fn string_attribute(
+    attributes: &[opentelemetry_proto::tonic::common::v1::KeyValue],
+    key: &str,
+) -> Option<String> {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+    attributes.iter().find(|kv| kv.key == key).and_then(|kv| {
+        match kv.value.as_ref()?.value.as_ref()? {
+            Any::StringValue(text) => Some(text.clone()),
+            Any::IntValue(n) => Some(n.to_string()),
+            _ => None,
+        }
+    })
+}
+
+#[tokio::test]
+async fn spans_reach_an_otlp_http_collector() {
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use prost::Message as _;
+    use session_analytics::startup::Application;
+
+    let (endpoint, received) = collector().await;
+    let mut scratch = Scratch::new();
+    let url = scratch.database_url().await;
+    let mut config = test_config(scratch.path(), url);
+    config.telemetry.otlp_endpoint = Some(format!("{endpoint}/"));
+    config.telemetry.otel_service_name = "analytics-under-test".into();
+    let app = Application::build(&config, "127.0.0.1:0".parse().expect("address"))
+        .await
+        .expect("the application builds");
+    load(&app.db()).await;
+    let (addr, telemetry, keys, statements) = (
+        app.local_addr().expect("address"),
+        app.telemetry(),
+        app.keys(),
+        app.statements(),
+    );
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let token = keys.issue(SUPER.0, SUPER.1).expect("a token").token;
+
+    let before = statements.get();
+    let response = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .bearer_auth(&token)
+        .header("x-request-id", "otlp-1")
+        .json(&json!({ "query": VIEWER }))
+        .send()
+        .await
+        .expect("reaches the server");
+    assert_eq!(response.status(), 200);
+    response.bytes().await.expect("body");
+    let ran = statements.get() - before;
+    // Spans are batched; shutting the exporter down sends what it holds.
+    tokio::task::spawn_blocking(move || telemetry.shutdown())
+        .await
+        .expect("the exporter shuts down");
+
+    let received = received.lock().expect("collector store").clone();
+    assert!(!received.is_empty(), "the collector received nothing");
+    let mut spans = Vec::new();
+    for (content_type, body) in &received {
+        assert_eq!(content_type, "application/x-protobuf");
+        let request = ExportTraceServiceRequest::decode(body.as_slice()).expect("OTLP protobuf");
+        for resource in request.resource_spans {
+            let attributes = resource.resource.map(|r| r.attributes).unwrap_or_default();
+            assert_eq!(
+                string_attribute(&attributes, "service.name").as_deref(),
+                Some("analytics-under-test")
+            );
+            spans.extend(resource.scope_spans.into_iter().flat_map(|s| s.spans));
+        }
+    }
+    let operation = spans
+        .iter()
+        .find(|span| span.name == "graphql WhoAmI")
+        .unwrap_or_else(|| panic!("no operation span in {spans:#?}"));
+    assert_eq!(
+        string_attribute(&operation.attributes, "request.id").as_deref(),
+        Some("otlp-1")
+    );
+    let children = spans
+        .iter()
+        .filter(|span| span.parent_span_id == operation.span_id)
+        .count();
+    assert_eq!(children as u64, ran);
+    assert!(ran > 0);
+}
