@@ -37,6 +37,9 @@ pub const ERROR_CODES: &[&str] = &[
     "NOT_FOUND",
 ];
 
+/// The budget kinds of `rate_limit::Budget::kind`.
+const BUDGETS: &[&str] = &["operations", "cost", "login_account", "login_address"];
+
 /// The metrics of one application instance.
 pub struct Metrics {
     registry: Registry,
@@ -124,6 +127,13 @@ impl Metrics {
             ),
             &["budget"],
         )?;
+        // Closed sets start at zero, so that dashboards and alerts see them before the first one.
+        for code in ERROR_CODES {
+            errors.with_label_values(&[*code]);
+        }
+        for budget in BUDGETS {
+            rate_limited.with_label_values(&[*budget]);
+        }
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(request_seconds.clone()))?;
         registry.register(Box::new(request_statements.clone()))?;

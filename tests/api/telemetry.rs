@@ -399,6 +399,9 @@ async fn metrics_count_requests_outcomes_statements_batches_and_rejections() {
         value(r#"rate_limit_rejections_total{budget="operations"}"#),
         1.0
     );
+    // Closed label sets are there from the start.
+    assert_eq!(value(r#"rate_limit_rejections_total{budget="cost"}"#), 0.0);
+    assert_eq!(value(r#"graphql_errors_total{code="FORBIDDEN"}"#), 0.0);
     assert_eq!(
         value(r#"graphql_request_duration_seconds_count{operation="EventSessions"}"#),
         2.0
