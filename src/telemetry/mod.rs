@@ -210,7 +210,7 @@ pub async fn track(State(telemetry): State<Telemetry>, request: Request, next: N
     let route = route_of(request.uri().path());
     let graphql = route == "/graphql";
     let trace = match (&telemetry.0.traces, graphql) {
-        (Some(traces), true) => Some(traces.start_operation(&id)),
+        (Some(traces), true) => Some(traces.start_operation(&id, request.headers())),
         _ => None,
     };
     let scope = Arc::new(RequestScope {

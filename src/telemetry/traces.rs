@@ -7,12 +7,15 @@
 
 use std::time::{Duration, SystemTime};
 
+use axum::http::HeaderMap;
 use opentelemetry::{
     Context, KeyValue,
+    propagation::{Extractor, TextMapPropagator as _},
     trace::{Span as _, SpanKind, Status, TraceContextExt as _, Tracer as _, TracerProvider as _},
 };
 use opentelemetry_sdk::{
     Resource,
+    propagation::TraceContextPropagator,
     trace::{SdkTracer, SdkTracerProvider, SpanExporter},
 };
 use sea_orm::DatabaseBackend;
@@ -60,14 +63,16 @@ impl Traces {
         Self { provider, tracer }
     }
 
-    /// Starts the span of one `/graphql` request; [`end_operation`] names and ends it.
-    pub fn start_operation(&self, id: &RequestId) -> Context {
+    /// Starts the span of one `/graphql` request, in the caller's trace when its
+    /// `traceparent` header names one; [`end_operation`] names and ends it.
+    pub fn start_operation(&self, id: &RequestId, headers: &HeaderMap) -> Context {
+        let caller = TraceContextPropagator::new().extract(&Headers(headers));
         let span = self
             .tracer
             .span_builder("graphql")
             .with_kind(SpanKind::Server)
             .with_attributes([KeyValue::new("request.id", id.as_str().to_owned())])
-            .start(&self.tracer);
+            .start_with_context(&self.tracer, &caller);
         Context::new().with_span(span)
     }
 
@@ -140,6 +145,19 @@ pub fn end_operation(cx: &Context, operation: &str, outcome: &str, status: u16, 
         span.set_status(Status::error(outcome.to_owned()));
     }
     span.end();
+}
+
+/// Request headers as the propagator reads them (`traceparent`, `tracestate`).
+struct Headers<'a>(&'a HeaderMap);
+
+impl Extractor for Headers<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|value| value.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(|name| name.as_str()).collect()
+    }
 }
 
 fn resource(service_name: &str) -> Resource {

@@ -525,8 +525,34 @@ async fn an_operation_span_has_the_request_id_and_one_child_per_statement() {
     let response = post(&app, Some("trace-me"), Some(&token), &body).await;
     assert_eq!(response.status(), 200);
     response.bytes().await.expect("body");
-
     let spans = exporter.get_finished_spans().expect("spans");
+    exporter.reset();
+    check_operation_spans(&spans, statements, SpanId::INVALID);
+
+    // A caller's `traceparent` puts the operation into the caller's trace.
+    let caller_trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let caller_span = "00f067aa0ba902b7";
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("x-request-id", "trace-me")
+        .header("traceparent", format!("00-{caller_trace}-{caller_span}-01"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .expect("reaches the server");
+    assert_eq!(response.status(), 200);
+    response.bytes().await.expect("body");
+    let spans = exporter.get_finished_spans().expect("spans");
+    let parent = SpanId::from_hex(caller_span).expect("a span id");
+    let operation = check_operation_spans(&spans, statements, parent);
+    assert_eq!(operation.span_context.trace_id().to_string(), caller_trace);
+}
+
+/// Checks the spans of one `SESSIONS` request: one operation span under `parent` and
+/// one child per statement; returns the operation span.
+fn check_operation_spans(spans: &[SpanData], statements: u64, parent: SpanId) -> &SpanData {
     let operations: Vec<&SpanData> = spans
         .iter()
         .filter(|span| span.span_kind == SpanKind::Server)
@@ -534,7 +560,7 @@ async fn an_operation_span_has_the_request_id_and_one_child_per_statement() {
     assert_eq!(operations.len(), 1, "{spans:#?}");
     let operation = operations[0];
     assert_eq!(operation.name, "graphql EventSessions");
-    assert_eq!(operation.parent_span_id, SpanId::INVALID);
+    assert_eq!(operation.parent_span_id, parent);
     assert_eq!(
         attribute(operation, "request.id").as_deref(),
         Some("trace-me")
@@ -573,6 +599,7 @@ async fn an_operation_span_has_the_request_id_and_one_child_per_statement() {
         assert!(child.start_time <= child.end_time);
         assert!(child.start_time >= operation.start_time && child.end_time <= operation.end_time);
     }
+    operation
 }
 
 /// What a collector received: each request's content type and body.
