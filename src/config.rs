@@ -103,6 +103,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub delivery: Delivery,
+
+    #[command(flatten)]
+    pub telemetry: Telemetry,
 }
 
 /// Per-client request budgets, counted per server instance. Over one: 429
@@ -230,6 +233,84 @@ impl Default for Delivery {
     }
 }
 
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// JSON in production (`PRODUCTION=true`), human-readable text otherwise.
+    Auto,
+    /// Human-readable text.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The log filter used when neither `LOG_LEVEL` nor `RUST_LOG` is given.
+pub const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,sea_orm=warn";
+
+/// Logs, metrics and traces.
+#[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
+pub struct Telemetry {
+    /// Log line format: `auto` (JSON in production, text otherwise), `text` or `json`.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
+    pub log_format: LogFormat,
+
+    /// Log filter, e.g. `info` or `info,session_analytics=debug` (tracing's `EnvFilter`
+    /// syntax). Unset: `RUST_LOG`, else `info,sqlx=warn,sea_orm=warn`.
+    #[arg(long, env = "LOG_LEVEL")]
+    pub log_level: Option<String>,
+
+    /// Serve Prometheus metrics at `GET /metrics`.
+    #[arg(long, env = "METRICS_ENABLED", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics_enabled: bool,
+
+    /// Bearer token that `GET /metrics` requires (at least 16 bytes). Unset: `/metrics`
+    /// is open, so do not expose it beyond the monitoring network.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+
+    /// OTLP/HTTP (protobuf) collector base URL, e.g. `http://127.0.0.1:4318`; traces go to
+    /// its `/v1/traces`. Unset: no traces are exported.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+
+    /// `service.name` of the exported traces.
+    #[arg(long, env = "OTEL_SERVICE_NAME", default_value = "session-analytics")]
+    pub otel_service_name: String,
+}
+
+impl Default for Telemetry {
+    fn default() -> Self {
+        Self {
+            log_format: LogFormat::Auto,
+            log_level: None,
+            metrics_enabled: true,
+            metrics_token: None,
+            otlp_endpoint: None,
+            otel_service_name: "session-analytics".into(),
+        }
+    }
+}
+
+impl Telemetry {
+    /// The log format in force: `auto` resolved by production mode.
+    pub fn effective_log_format(&self, production: bool) -> LogFormat {
+        match (self.log_format, production) {
+            (LogFormat::Auto, true) => LogFormat::Json,
+            (LogFormat::Auto, false) => LogFormat::Text,
+            (format, _) => format,
+        }
+    }
+
+    /// The log filter in force: `LOG_LEVEL`, else `RUST_LOG`, else the default.
+    pub fn effective_log_filter(&self) -> String {
+        self.log_level
+            .clone()
+            .or_else(|| std::env::var("RUST_LOG").ok())
+            .filter(|filter| !filter.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_LOG_FILTER.to_owned())
+    }
+}
+
 /// What one request may ask of the server. Every rejection names the limit it hit.
 #[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
 pub struct Limits {
@@ -340,7 +421,7 @@ pub struct ServeConfig {
 mod tests {
     use clap::Parser;
 
-    use super::{Delivery, ExternalAuth, Limits, RateLimits};
+    use super::{Delivery, ExternalAuth, Limits, RateLimits, Telemetry};
 
     #[derive(Parser)]
     struct Only {
@@ -352,6 +433,8 @@ mod tests {
         external_auth: ExternalAuth,
         #[command(flatten)]
         delivery: Delivery,
+        #[command(flatten)]
+        telemetry: Telemetry,
     }
 
     #[test]
@@ -361,5 +444,7 @@ mod tests {
         assert_eq!(parsed.rate_limits, RateLimits::default());
         assert_eq!(parsed.external_auth.jwks_refresh_seconds, 300);
         assert_eq!(parsed.delivery, Delivery::default());
+        assert_eq!(parsed.telemetry.otel_service_name, "session-analytics");
+        assert!(parsed.telemetry.metrics_enabled);
     }
 }

@@ -14,7 +14,8 @@ use migration::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Statement};
 
 /// Counts every SQL statement the server runs. Tests read it to prove that a
-/// request's statement count does not grow with the rows it returns.
+/// request's statement count does not grow with the rows it returns; the count of one
+/// request, exact under concurrency, is kept by `telemetry::RequestScope`.
 #[derive(Clone, Debug, Default)]
 pub struct StatementCounter(Arc<AtomicU64>);
 
@@ -25,7 +26,26 @@ impl StatementCounter {
     }
 }
 
-/// Opens a pool on `url` and installs the statement counter.
+/// Opens a pool on `url` and installs the statement counter (see [`connect_observed`]).
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+    statement_timeout: Duration,
+) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    connect_observed(
+        url,
+        max_connections,
+        acquire_timeout,
+        statement_timeout,
+        |_| {},
+    )
+    .await
+}
+
+/// Opens a pool on `url` and installs the statement counter and `observe`, which is
+/// called after every statement, inside the future that ran it (so it sees the
+/// task-locals of the request that ran the statement).
 ///
 /// A request waits at most `acquire_timeout` for a connection: a pool that is busy (every
 /// connection in use) or a database that cannot be reached fails fast with
@@ -33,11 +53,12 @@ impl StatementCounter {
 /// before it is handed out, so connections a database restart (or a network cut) killed
 /// are replaced by new ones and the server serves again by itself once the database is
 /// back, without failing requests on stale connections.
-pub async fn connect(
+pub async fn connect_observed(
     url: &str,
     max_connections: u32,
     acquire_timeout: Duration,
     statement_timeout: Duration,
+    observe: impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
 ) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -69,8 +90,9 @@ pub async fn connect(
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
     let inner = counter.0.clone();
-    db.set_metric_callback(move |_info| {
+    db.set_metric_callback(move |info| {
         inner.fetch_add(1, Ordering::Relaxed);
+        observe(info);
     });
     Ok((db, counter))
 }

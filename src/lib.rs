@@ -12,3 +12,4 @@ pub mod rate_limit;
 pub mod seed;
 pub mod startup;
 pub mod store;
+pub mod telemetry;

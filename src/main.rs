@@ -36,14 +36,8 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    session_analytics::telemetry::logging::init(&cli.config.telemetry, cli.config.production)?;
     match cli.command {
         Some(Command::Schema) => print!("{}", session_analytics::graphql::sdl()),
         Some(Command::Token { email }) => {

@@ -40,6 +40,18 @@ pub enum Budget {
     LoginAddress(IpAddr),
 }
 
+impl Budget {
+    /// The kind of budget, without whose it is: a metric label.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Operations(_) => "operations",
+            Self::Cost(_) => "cost",
+            Self::LoginAccount(_) => "login_account",
+            Self::LoginAddress(_) => "login_address",
+        }
+    }
+}
+
 struct Bucket {
     tokens: f64,
     updated: Instant,
@@ -52,6 +64,8 @@ pub struct RateLimiter {
     limits: RateLimits,
     buckets: Mutex<HashMap<Budget, Bucket>>,
     takes: AtomicU64,
+    /// Refusals by budget kind (a metric).
+    rejections: Option<prometheus::IntCounterVec>,
 }
 
 impl RateLimiter {
@@ -60,7 +74,14 @@ impl RateLimiter {
             limits,
             buckets: Mutex::new(HashMap::new()),
             takes: AtomicU64::new(0),
+            rejections: None,
         }
+    }
+
+    /// Counts every refusal in `counter`, labelled by budget kind.
+    pub fn with_rejections(mut self, counter: prometheus::IntCounterVec) -> Self {
+        self.rejections = Some(counter);
+        self
     }
 
     /// The budget's size per minute; 0 means unlimited.
@@ -77,6 +98,7 @@ impl RateLimiter {
     /// a minute's budget and refills continuously, so short bursts are fine.
     pub fn take(&self, budget: Budget, amount: u64) -> Result<(), Duration> {
         let per_minute = self.per_minute(&budget);
+        let kind = budget.kind();
         if per_minute == 0 {
             return Ok(());
         }
@@ -109,6 +131,9 @@ impl RateLimiter {
             bucket.tokens -= amount;
             Ok(())
         } else {
+            if let Some(rejections) = &self.rejections {
+                rejections.with_label_values(&[kind]).inc();
+            }
             let wait = (amount - bucket.tokens) / per_second;
             Err(Duration::from_secs_f64(wait.ceil().max(1.0)))
         }

@@ -14,12 +14,21 @@ use crate::{
     http::{self, AppState, Inner, edge::Edge, nulls::TypeIndex, persisted::PersistedQueries},
     rate_limit::{ClientAddress, RateLimiter},
     seed,
+    telemetry::{Telemetry, Traces},
 };
 
 /// Connects, checks and migrates the schema, (if wanted) seeds the database, and builds
 /// the keys. Fails, saying why, on a database this binary cannot serve.
 pub async fn prepare(
     config: &Config,
+) -> anyhow::Result<(DatabaseConnection, StatementCounter, Keys)> {
+    prepare_observed(config, |_| {}).await
+}
+
+/// [`prepare`], with `observe` called after every SQL statement (telemetry).
+pub async fn prepare_observed(
+    config: &Config,
+    observe: impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
 ) -> anyhow::Result<(DatabaseConnection, StatementCounter, Keys)> {
     let url = config.effective_database_url();
     if config.is_embedded_default() {
@@ -37,11 +46,12 @@ pub async fn prepare(
         &config.jwt_audience,
         config.token_ttl_seconds,
     );
-    let (db, statements) = db::connect(
+    let (db, statements) = db::connect_observed(
         &url,
         config.database_max_connections,
         Duration::from_millis(config.database_acquire_timeout_ms),
         Duration::from_millis(config.limits.statement_timeout_ms),
+        observe,
     )
     .await
     .context("cannot connect to the database (check DATABASE_URL)")?;
@@ -75,20 +85,45 @@ pub struct Application {
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Application {
-    /// Prepares the database and binds `bind` (port 0 picks a free port).
+    /// Prepares the database and binds `bind` (port 0 picks a free port). Traces go to
+    /// the configured OTLP endpoint, if any.
     pub async fn build(config: &Config, bind: SocketAddr) -> anyhow::Result<Self> {
+        let telemetry = Telemetry::from_config(&config.telemetry)?;
+        Self::build_with_telemetry(config, bind, telemetry).await
+    }
+
+    /// [`build`](Self::build), with the spans handed to `traces` whatever the
+    /// configuration says (tests: an in-memory exporter).
+    pub async fn build_with_traces(
+        config: &Config,
+        bind: SocketAddr,
+        traces: Traces,
+    ) -> anyhow::Result<Self> {
+        let telemetry = Telemetry::new(&config.telemetry, Some(traces))?;
+        Self::build_with_telemetry(config, bind, telemetry).await
+    }
+
+    async fn build_with_telemetry(
+        config: &Config,
+        bind: SocketAddr,
+        telemetry: Telemetry,
+    ) -> anyhow::Result<Self> {
         // The identity provider's settings and keys first: a server that could not
         // check its tokens does not start.
         let external = ExternalVerifier::from_config(&config.external_auth).await?;
         // So is one with a bad trusted-documents manifest or CORS origin.
         let persisted = PersistedQueries::from_config(&config.delivery)?;
         let edge = Edge::from_config(&config.delivery)?;
-        let (db, statements, keys) = prepare(config).await?;
+        let (db, statements, keys) =
+            prepare_observed(config, telemetry.statement_observer()).await?;
         if let Some(external) = &external {
             external.spawn_refresh();
         }
         let verifier = Verifier::new(keys.clone(), external);
-        let limiter = Arc::new(RateLimiter::new(config.rate_limits.clone()));
+        let limiter = Arc::new(
+            RateLimiter::new(config.rate_limits.clone())
+                .with_rejections(telemetry.metrics().rate_limited.clone()),
+        );
         let schema = graphql::build_schema(
             db.clone(),
             keys.clone(),
@@ -109,6 +144,7 @@ impl Application {
             types: TypeIndex::from_sdl(&sdl),
             persisted,
             edge,
+            telemetry,
         });
         let listener = TcpListener::bind(bind)
             .await
@@ -137,6 +173,11 @@ impl Application {
         self.state.db.clone()
     }
 
+    /// This instance's metrics and tracer.
+    pub fn telemetry(&self) -> Telemetry {
+        self.state.telemetry.clone()
+    }
+
     /// Serves until `shutdown` resolves, then stops accepting, finishes in-flight
     /// requests (for at most 30 s) and returns.
     ///
@@ -153,6 +194,7 @@ impl Application {
             service::TowerToHyperService,
         };
 
+        let telemetry = self.state.telemetry.clone();
         let router = http::router(self.state);
         let mut builder = Builder::new(TokioExecutor::new());
         builder
@@ -197,6 +239,8 @@ impl Application {
         {
             tracing::warn!("in-flight requests did not finish within 30 s; closing them");
         }
+        // The exporter blocks while it flushes; keep that off the async workers.
+        let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
         Ok(())
     }
 }

@@ -20,6 +20,7 @@ use crate::{
             self, SessionFilter, SessionPageArgs, SpeakerRow, SponsorRow, StatsRow, ViewerTickets,
         },
     },
+    telemetry,
 };
 
 /// The per-request loader.
@@ -38,9 +39,11 @@ const BATCH_DELAY: Duration = Duration::from_micros(200);
 
 impl Loaders {
     pub fn new(db: DatabaseConnection, viewer_id: Option<i64>) -> RequestLoader {
+        // Batches run on spawned tasks; the telemetry spawner runs them in the
+        // request's scope, so their statements count for the request.
         DataLoader::with_cache(
             Self { db, viewer_id },
-            tokio::spawn,
+            telemetry::spawner(),
             HashMapCache::default(),
         )
         .delay(BATCH_DELAY)
@@ -68,7 +71,7 @@ fn ids<K>(keys: &[K], id: impl Fn(&K) -> i64) -> Vec<i64> {
 
 /// Declares a key newtype over an id whose value is a list of rows, loaded by `$fetch`.
 macro_rules! list_loader {
-    ($key:ident, $row:ty, $fetch:path, $doc:literal) => {
+    ($key:ident, $label:literal, $row:ty, $fetch:path, $doc:literal) => {
         #[doc = $doc]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub i64);
@@ -78,6 +81,7 @@ macro_rules! list_loader {
             type Error = AppError;
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, AppError> {
+                telemetry::observe_batch($label, keys.len());
                 let found = $fetch(&self.db, &ids(keys, |k| k.0)).await?;
                 let found: HashMap<i64, Self::Value> =
                     found.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
@@ -89,24 +93,28 @@ macro_rules! list_loader {
 
 list_loader!(
     SpeakersKey,
+    "speakers",
     SpeakerRow,
     sessions::speakers,
     "The speakers of a session."
 );
 list_loader!(
     SpeakerTicketTypesKey,
+    "speaker_ticket_types",
     ticket_type::Model,
     sessions::speaker_ticket_types,
     "The ticket types of a speaker."
 );
 list_loader!(
     SponsorsKey,
+    "sponsors",
     SponsorRow,
     sessions::sponsors,
     "The sponsors of a session."
 );
 list_loader!(
     AssetsKey,
+    "assets",
     mux_asset::Model,
     sessions::assets,
     "The Mux assets of a session."
@@ -121,6 +129,7 @@ impl Loader<StatsKey> for Loaders {
     type Error = AppError;
 
     async fn load(&self, keys: &[StatsKey]) -> Result<HashMap<StatsKey, StatsRow>, AppError> {
+        telemetry::observe_batch("stats", keys.len());
         let found = sessions::stats(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(answer(
             keys,
@@ -143,6 +152,7 @@ impl Loader<UserKey> for Loaders {
     type Error = AppError;
 
     async fn load(&self, keys: &[UserKey]) -> Result<HashMap<UserKey, user::Model>, AppError> {
+        telemetry::observe_batch("users", keys.len());
         let found = people::users(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(keys
             .iter()
@@ -163,6 +173,7 @@ impl Loader<ViewerTicketsKey> for Loaders {
         &self,
         keys: &[ViewerTicketsKey],
     ) -> Result<HashMap<ViewerTicketsKey, ViewerTickets>, AppError> {
+        telemetry::observe_batch("viewer_tickets", keys.len());
         let found = match self.viewer_id {
             Some(viewer) => sessions::viewer_tickets(&self.db, viewer, &ids(keys, |k| k.0)).await?,
             None => HashMap::new(),
@@ -183,6 +194,7 @@ impl Loader<ViewerPresenceKey> for Loaders {
         &self,
         keys: &[ViewerPresenceKey],
     ) -> Result<HashMap<ViewerPresenceKey, bool>, AppError> {
+        telemetry::observe_batch("viewer_presence", keys.len());
         let found = match self.viewer_id {
             Some(viewer) => {
                 sessions::viewer_presence(&self.db, viewer, &ids(keys, |k| k.0)).await?
@@ -208,7 +220,7 @@ fn by_args<K, A: Clone + Eq + Hash>(
 
 /// Declares a key of a parent id plus arguments, loaded per group of equal arguments.
 macro_rules! grouped_loader {
-    ($key:ident, $parent:ident, $args:ty, $value:ty, $wrap:expr, $empty:expr, $fetch:path, $doc:literal) => {
+    ($key:ident, $label:literal, $parent:ident, $args:ty, $value:ty, $wrap:expr, $empty:expr, $fetch:path, $doc:literal) => {
         #[doc = $doc]
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub struct $key {
@@ -221,6 +233,7 @@ macro_rules! grouped_loader {
             type Error = AppError;
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, AppError> {
+                telemetry::observe_batch($label, keys.len());
                 let mut out = HashMap::with_capacity(keys.len());
                 for (args, parents) in by_args(keys, |k| (k.$parent, &k.args)) {
                     let mut found = $fetch(&self.db, &parents, &args).await?;
@@ -243,6 +256,7 @@ macro_rules! grouped_loader {
 
 grouped_loader!(
     SessionPageKey,
+    "session_pages",
     event_id,
     SessionPageArgs,
     Arc<Vec<session::Model>>,
@@ -253,6 +267,7 @@ grouped_loader!(
 );
 grouped_loader!(
     SessionCountKey,
+    "session_counts",
     event_id,
     SessionFilter,
     i64,
@@ -263,6 +278,7 @@ grouped_loader!(
 );
 grouped_loader!(
     RegistrantPageKey,
+    "registrant_pages",
     session_id,
     RegistrantPageArgs,
     Arc<Vec<RegistrantRow>>,
@@ -273,6 +289,7 @@ grouped_loader!(
 );
 grouped_loader!(
     RegistrantCountKey,
+    "registrant_counts",
     session_id,
     RegistrantFilter,
     i64,

@@ -23,8 +23,6 @@
 //! suggests 422 for validation errors and 294 for partial success, which that audit
 //! does not expect and which we do not use.
 
-use std::time::Instant;
-
 use async_graphql::{
     Variables,
     parser::types::{
@@ -50,6 +48,7 @@ use crate::{
     error::AppError,
     graphql::{context::RequestContext, limits::count_tokens, loaders::Loaders},
     rate_limit::{Budget, Client, ClientAddress},
+    telemetry,
 };
 
 /// The request parameters a GraphQL-over-HTTP request may carry; nothing else is
@@ -167,8 +166,6 @@ async fn execute(
     refused: Option<async_graphql::ServerError>,
     registration: Option<Registration>,
 ) -> Response {
-    let started = Instant::now();
-    let statements_before = state.statements.get();
     let user_id = caller.user_id;
     // One operation per request (batching is off); its cost is charged once it is known.
     if let Some(client) = caller.client()
@@ -223,23 +220,32 @@ async fn execute(
     } else {
         StatusCode::BAD_REQUEST
     };
-    // Statement counts are exact when requests do not overlap, a close estimate otherwise.
-    tracing::info!(
-        operation = operation.as_deref().unwrap_or("-"),
-        ok = response.errors.is_empty(),
-        executed,
-        errors = response.errors.len(),
-        status = status.as_u16(),
-        statements = state.statements.get().saturating_sub(statements_before),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "graphql request"
-    );
+    // The request's log line, metrics and span are written by `telemetry::track`.
+    telemetry::record_errors(response.errors.iter().map(error_code));
     let mut http = encode(response, executed, status, media);
     if let Some(seconds) = retry_after {
         http.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     http
+}
+
+/// The name of a document's only operation, if it has one.
+fn only_operation_name(document: &ExecutableDocument) -> Option<&str> {
+    match &document.operations {
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            operations.keys().next().map(|name| name.as_str())
+        }
+        _ => None,
+    }
+}
+
+/// The `extensions.code` of an error, if it has a text one.
+fn error_code(error: &async_graphql::ServerError) -> Option<&str> {
+    match error.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code),
+        _ => None,
+    }
 }
 
 /// True when the database's absence is all a response has to say: no data (none, or
@@ -576,19 +582,25 @@ fn inspect(state: &AppState, request: &mut async_graphql::Request) -> Inspection
     // The schema counts tokens before it parses; so do we, so that no request makes
     // the parser work on a document the schema would refuse unread.
     let max_tokens = state.limits.max_tokens as usize;
+    telemetry::record_operation(request.operation_name.as_deref());
     if count_tokens(&request.query, max_tokens + 1) > max_tokens {
         return Inspection::default();
     }
     let operation_name = request.operation_name.clone();
     let variables = std::mem::take(&mut request.variables);
     let inspection = match request.parsed_query() {
-        Ok(document) => match selected_operation(document, operation_name.as_deref()) {
-            Some(operation) => Inspection {
-                mutation: operation.ty == OperationType::Mutation,
-                missing_variable: missing_variable(operation, &variables),
-            },
-            None => Inspection::default(),
-        },
+        Ok(document) => {
+            if operation_name.is_none() {
+                telemetry::record_operation(only_operation_name(document));
+            }
+            match selected_operation(document, operation_name.as_deref()) {
+                Some(operation) => Inspection {
+                    mutation: operation.ty == OperationType::Mutation,
+                    missing_variable: missing_variable(operation, &variables),
+                },
+                None => Inspection::default(),
+            }
+        }
         Err(_) => Inspection::default(),
     };
     request.variables = variables;
@@ -846,6 +858,7 @@ fn not_acceptable() -> Response {
 
 /// A GraphQL-shaped error response (`errors` only, no `data`).
 fn error_response(status: StatusCode, err: &AppError, media: Option<MediaType>) -> Response {
+    telemetry::record_errors([Some(err.code())]);
     let body = serde_json::json!({
         "errors": [{
             "message": err.message(),

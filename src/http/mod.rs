@@ -6,6 +6,7 @@ mod graphql;
 mod guards;
 mod health;
 mod media;
+mod metrics;
 pub mod nulls;
 pub mod persisted;
 
@@ -21,6 +22,7 @@ use crate::{
     db::StatementCounter,
     graphql::AppSchema,
     rate_limit::RateLimiter,
+    telemetry::{self, Telemetry},
 };
 
 /// What every handler shares; cheap to clone.
@@ -44,6 +46,8 @@ pub struct Inner {
     pub persisted: persisted::PersistedQueries,
     /// CORS and compression around every route.
     pub edge: edge::Edge,
+    /// Metrics registry and tracer of this instance.
+    pub telemetry: Telemetry,
 }
 
 impl AppState {
@@ -60,8 +64,8 @@ impl std::ops::Deref for AppState {
 }
 
 /// Builds the router: `/graphql` (POST and GET per GraphQL over HTTP; GraphiQL for
-/// browsers outside production), `GET /health` and `GET /ready`, inside CORS and
-/// compression.
+/// browsers outside production), `GET /health`, `GET /ready` and (unless turned off)
+/// `GET /metrics`, inside CORS and compression, inside the telemetry layer.
 pub fn router(state: AppState) -> Router {
     let body_limit = DefaultBodyLimit::max(state.limits.max_body_bytes as usize);
     let router = Router::new()
@@ -73,7 +77,23 @@ pub fn router(state: AppState) -> Router {
         .layer(body_limit)
         .route("/health", get(health::check))
         .route("/ready", get(health::ready));
-    state.edge.clone().apply(protect(router)).with_state(state)
+    let router = if state.telemetry.metrics_enabled() {
+        router.route("/metrics", get(metrics::scrape))
+    } else {
+        router
+    };
+    let telemetry = state.telemetry.clone();
+    observe(state.edge.clone().apply(protect(router)), telemetry).with_state(state)
+}
+
+/// Wraps every route of `router` (and its 404 fallback) in the request scope: every
+/// response, a panic's 500 and a time limit's 503 included, carries the request id
+/// and gets its log line. Goes outside [`protect`], so that it sees what that answers.
+pub fn observe<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    telemetry: Telemetry,
+) -> Router<S> {
+    router.layer(middleware::from_fn_with_state(telemetry, telemetry::track))
 }
 
 /// Wraps every route of `router` so that a panic in a handler becomes a 500 with an

@@ -8,10 +8,11 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use session_analytics::{
     auth::Keys,
-    config::{Config, Delivery, DemoData, ExternalAuth, Limits, RateLimits, Secret},
+    config::{Config, Delivery, DemoData, ExternalAuth, Limits, RateLimits, Secret, Telemetry},
     db::StatementCounter,
     entity::enums::Role,
     startup::Application,
+    telemetry::Traces,
 };
 
 pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
@@ -131,6 +132,7 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         rate_limits: RateLimits::default(),
         external_auth: ExternalAuth::default(),
         delivery: Delivery::default(),
+        telemetry: Telemetry::default(),
     }
 }
 
@@ -171,6 +173,20 @@ pub async fn spawn_with_config(config: Config, scratch: Scratch) -> TestApp {
     let app = Application::build(&config, "127.0.0.1:0".parse().expect("address"))
         .await
         .expect("the application builds");
+    serve(app, scratch)
+}
+
+/// Starts the application with `config`, its spans handed to `traces`.
+pub async fn spawn_with_traces(config: Config, scratch: Scratch, traces: Traces) -> TestApp {
+    capture_logs();
+    let address = "127.0.0.1:0".parse().expect("address");
+    let app = Application::build_with_traces(&config, address, traces)
+        .await
+        .expect("the application builds");
+    serve(app, scratch)
+}
+
+fn serve(app: Application, scratch: Scratch) -> TestApp {
     let addr = app.local_addr().expect("bound address");
     let (statements, keys, db) = (app.statements(), app.keys(), app.db());
     tokio::spawn(app.run_until_stopped(std::future::pending()));

@@ -21,4 +21,5 @@ mod rate_limit;
 mod schema;
 mod session_fields;
 mod statements;
+mod telemetry;
 mod tokens;
