@@ -281,6 +281,45 @@ pub struct ServeConfig {
     pub bind: SocketAddr,
 }
 
+/// Why the command line was refused, with a note naming the environment variable when
+/// the bad value came from one (clap names only the flag).
+pub fn explain_parse_error(
+    err: &clap::Error,
+    command: &clap::Command,
+    args: &[std::ffi::OsString],
+    env: impl Fn(&str) -> bool,
+) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(err.kind(), ErrorKind::InvalidValue | ErrorKind::ValueValidation) {
+        return None;
+    }
+    let Some(ContextValue::String(invalid)) = err.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let long = invalid.split_whitespace().next()?.trim_start_matches("--");
+    let arg = find_arg(command, long)?;
+    let variable = arg.get_env()?.to_str()?;
+    let given_as_flag = args.iter().any(|arg| {
+        arg.to_str().is_some_and(|arg| {
+            arg == format!("--{long}") || arg.starts_with(&format!("--{long}="))
+        })
+    });
+    (!given_as_flag && env(variable)).then(|| {
+        format!("note: the value came from the environment variable {variable} (--{long})")
+    })
+}
+
+fn find_arg<'a>(command: &'a clap::Command, long: &str) -> Option<&'a clap::Arg> {
+    command
+        .get_arguments()
+        .find(|arg| arg.get_long() == Some(long))
+        .or_else(|| {
+            command
+                .get_subcommands()
+                .find_map(|sub| find_arg(sub, long))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use clap::Parser;
