@@ -89,7 +89,12 @@ pub struct Config {
     pub migrate_at_start: bool,
 
     /// Production mode: introspection, GraphiQL and "did you mean" suggestions off.
-    #[arg(long, env = "PRODUCTION", default_value_t = false)]
+    /// `--production` alone means true.
+    // A value (not a bare switch) so that `--help` shows the default and the
+    // variable may say `false`; `=` keeps `--production schema` a subcommand.
+    #[arg(long, env = "PRODUCTION", default_value_t = false, num_args = 0..=1,
+          require_equals = true, default_missing_value = "true",
+          action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
     pub production: bool,
 
     #[command(flatten)]
@@ -290,7 +295,10 @@ pub fn explain_parse_error(
     env: impl Fn(&str) -> bool,
 ) -> Option<String> {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
-    if !matches!(err.kind(), ErrorKind::InvalidValue | ErrorKind::ValueValidation) {
+    if !matches!(
+        err.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    ) {
         return None;
     }
     let Some(ContextValue::String(invalid)) = err.get(ContextKind::InvalidArg) else {
@@ -300,9 +308,8 @@ pub fn explain_parse_error(
     let arg = find_arg(command, long)?;
     let variable = arg.get_env()?.to_str()?;
     let given_as_flag = args.iter().any(|arg| {
-        arg.to_str().is_some_and(|arg| {
-            arg == format!("--{long}") || arg.starts_with(&format!("--{long}="))
-        })
+        arg.to_str()
+            .is_some_and(|arg| arg == format!("--{long}") || arg.starts_with(&format!("--{long}=")))
     });
     (!given_as_flag && env(variable)).then(|| {
         format!("note: the value came from the environment variable {variable} (--{long})")

@@ -11,5 +11,5 @@ pub mod progress;
 pub mod rate_limit;
 pub mod seed;
 pub mod startup;
-pub mod transfer;
 pub mod store;
+pub mod transfer;

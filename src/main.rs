@@ -121,7 +121,12 @@ fn parse() -> Cli {
             });
             match note {
                 Some(note) => {
-                    eprint!("{}", err.render().ansi());
+                    let rendered = err.render();
+                    if std::io::stderr().is_terminal() {
+                        eprint!("{}", rendered.ansi());
+                    } else {
+                        eprint!("{rendered}");
+                    }
                     eprintln!("{note}");
                     std::process::exit(err.exit_code());
                 }
@@ -185,8 +190,8 @@ async fn import(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
     let summary = if file.as_os_str() == "-" {
         transfer::import(&db, std::io::stdin().lock(), &progress).await
     } else {
-        let opened = std::fs::File::open(file)
-            .with_context(|| format!("cannot open {}", file.display()))?;
+        let opened =
+            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
         transfer::import(&db, BufReader::with_capacity(1 << 16, opened), &progress).await
     };
     let line = progress.finish();
@@ -202,7 +207,11 @@ async fn import(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
     println!(
         "imported {} records: {}",
         summary.records,
-        if counts.is_empty() { "none".to_owned() } else { counts.join(", ") }
+        if counts.is_empty() {
+            "none".to_owned()
+        } else {
+            counts.join(", ")
+        }
     );
     Ok(())
 }

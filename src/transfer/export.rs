@@ -19,7 +19,10 @@ pub enum ExportError {
     #[error("writing the export failed: {0}")]
     Io(#[from] std::io::Error),
     #[error("{table}.{column} holds a value this version cannot export")]
-    Value { table: &'static str, column: &'static str },
+    Value {
+        table: &'static str,
+        column: &'static str,
+    },
 }
 
 /// Counts the rows `export` would write (the progress total).
@@ -119,7 +122,11 @@ fn write_record(ty: &RecordType, row: &QueryResult, line: &mut String) -> Result
     Ok(())
 }
 
-fn read(ty: &RecordType, field: &Field, row: &QueryResult) -> Result<serde_json::Value, ExportError> {
+fn read(
+    ty: &RecordType,
+    field: &Field,
+    row: &QueryResult,
+) -> Result<serde_json::Value, ExportError> {
     use serde_json::Value as J;
     let bad = |_| ExportError::Value {
         table: ty.table,

@@ -158,7 +158,11 @@ pub const TYPES: &[RecordType] = &[
         tag: "organizer",
         table: "organizers",
         key: &["id"],
-        fields: &[req("id", ID), req("name", STR), req("created_at", Kind::Time)],
+        fields: &[
+            req("id", ID),
+            req("name", STR),
+            req("created_at", Kind::Time),
+        ],
     },
     RecordType {
         tag: "event",

@@ -151,7 +151,11 @@ impl<'a> Importer<'a> {
         }
     }
 
-    async fn run(&mut self, mut input: impl BufRead, progress: &Progress) -> Result<(), ImportError> {
+    async fn run(
+        &mut self,
+        mut input: impl BufRead,
+        progress: &Progress,
+    ) -> Result<(), ImportError> {
         let mut buf = Vec::new();
         let mut line_no = 0u64;
         loop {
@@ -295,7 +299,11 @@ impl<'a> Importer<'a> {
 
     /// Every reference must name a row already in the database (or written earlier in
     /// this transaction): one `SELECT … WHERE id IN` per referencing field.
-    async fn check_references(&mut self, ty: &RecordType, batch: &Pending) -> Result<(), ImportError> {
+    async fn check_references(
+        &mut self,
+        ty: &RecordType,
+        batch: &Pending,
+    ) -> Result<(), ImportError> {
         for (position, field) in ty.fields.iter().enumerate() {
             let Some(parent) = field.references() else {
                 continue;
@@ -353,7 +361,11 @@ async fn existing_ids(
 /// `INSERT … ON CONFLICT (key) DO UPDATE` in multi-row statements. Columns the format
 /// does not carry (a user's password hash) are neither written on insert nor touched
 /// on update.
-async fn upsert(txn: &DatabaseTransaction, ty: &RecordType, rows: &[Vec<Value>]) -> Result<(), DbErr> {
+async fn upsert(
+    txn: &DatabaseTransaction,
+    ty: &RecordType,
+    rows: &[Vec<Value>],
+) -> Result<(), DbErr> {
     let columns: Vec<&str> = ty.fields.iter().map(|field| field.name).collect();
     let updates: Vec<String> = columns
         .iter()

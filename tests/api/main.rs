@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 mod access;
+mod cli;
 mod conformance;
 mod faults;
 mod fixture;
@@ -20,3 +21,4 @@ mod schema;
 mod session_fields;
 mod statements;
 mod tokens;
+mod transfer;
