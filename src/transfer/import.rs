@@ -315,14 +315,14 @@ impl<'a> Importer<'a> {
                 .collect();
             let found = existing_ids(self.txn, parent, &wanted).await?;
             for (row, line) in batch.rows.iter().zip(&batch.lines) {
-                if let Some(id) = as_i64(&row[position]) {
-                    if !found.contains(&id) {
-                        let parent_tag = by_table(parent).map_or(parent, |parent| parent.tag);
-                        self.error(format!(
-                            "line {line}: {}.{}: no {parent_tag} with id {id} in the file (before this line) or the database",
-                            ty.tag, field.name
-                        ));
-                    }
+                if let Some(id) = as_i64(&row[position])
+                    && !found.contains(&id)
+                {
+                    let parent_tag = by_table(parent).map_or(parent, |parent| parent.tag);
+                    self.error(format!(
+                        "line {line}: {}.{}: no {parent_tag} with id {id} in the file (before this line) or the database",
+                        ty.tag, field.name
+                    ));
                 }
             }
         }

@@ -187,3 +187,25 @@ async fn a_reference_to_a_row_neither_in_the_file_nor_the_database_is_refused() 
     import(&db, event).await.expect("imports the event");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM events").await, 1);
 }
+
+#[test]
+fn docs_import_md_describes_every_record_type_and_field() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/IMPORT.md"))
+        .expect("docs/IMPORT.md");
+    for ty in TYPES {
+        let heading = format!("### `{}` (table `{}`", ty.tag, ty.table);
+        let section = doc
+            .split(&heading)
+            .nth(1)
+            .and_then(|rest| rest.split("\n### ").next())
+            .unwrap_or_else(|| panic!("no section `{heading}`"));
+        for field in ty.fields {
+            assert!(
+                section.contains(&format!("| `{}` |", field.name)),
+                "docs/IMPORT.md: {}.{} is not described",
+                ty.tag,
+                field.name
+            );
+        }
+    }
+}
