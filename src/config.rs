@@ -304,7 +304,13 @@ pub fn explain_parse_error(
     let Some(ContextValue::String(invalid)) = err.get(ContextKind::InvalidArg) else {
         return None;
     };
-    let long = invalid.split_whitespace().next()?.trim_start_matches("--");
+    // "--max-page-size <MAX_PAGE_SIZE>" or "--production[=<PRODUCTION>]".
+    let long: String = invalid
+        .trim_start_matches("--")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let long = long.as_str();
     let arg = find_arg(command, long)?;
     let variable = arg.get_env()?.to_str()?;
     let given_as_flag = args.iter().any(|arg| {

@@ -102,6 +102,14 @@ fn a_bad_setting_names_the_flag_and_the_variable_it_came_from() {
         stderr(&out_of_range)
     );
 
+    let optional_value = run(&["schema"], &[("PRODUCTION", "maybe")]);
+    assert_eq!(optional_value.status.code(), Some(2));
+    assert!(
+        stderr(&optional_value).contains("environment variable PRODUCTION"),
+        "{}",
+        stderr(&optional_value)
+    );
+
     // Given as a flag, the flag is named and no variable is blamed.
     let from_flag = run(
         &["--max-page-size", "abc", "schema"],
