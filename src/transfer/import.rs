@@ -298,7 +298,8 @@ impl<'a> Importer<'a> {
     }
 
     /// Every reference must name a row already in the database (or written earlier in
-    /// this transaction): one `SELECT … WHERE id IN` per referencing field.
+    /// this transaction). Ids of earlier records of the file are known; the others are
+    /// looked up with one `SELECT … WHERE id IN` per referencing field.
     async fn check_references(
         &mut self,
         ty: &RecordType,
@@ -308,22 +309,35 @@ impl<'a> Importer<'a> {
             let Some(parent) = field.references() else {
                 continue;
             };
+            // Rows of this file are known without asking: their parents are written
+            // before them (parents come first in TYPES). Only the others are looked up.
+            let in_file = TYPES
+                .iter()
+                .position(|candidate| candidate.table == parent)
+                .map(|parent_index| &self.seen[parent_index]);
+            let known = |id: i64| in_file.is_some_and(|keys| keys.contains(&(id, 0)));
             let wanted: BTreeSet<i64> = batch
                 .rows
                 .iter()
                 .filter_map(|row| as_i64(&row[position]))
+                .filter(|id| !known(*id))
                 .collect();
             let found = existing_ids(self.txn, parent, &wanted).await?;
+            let mut missing = Vec::new();
             for (row, line) in batch.rows.iter().zip(&batch.lines) {
                 if let Some(id) = as_i64(&row[position])
+                    && !known(id)
                     && !found.contains(&id)
                 {
-                    let parent_tag = by_table(parent).map_or(parent, |parent| parent.tag);
-                    self.error(format!(
-                        "line {line}: {}.{}: no {parent_tag} with id {id} in the file (before this line) or the database",
-                        ty.tag, field.name
-                    ));
+                    missing.push((*line, id));
                 }
+            }
+            let parent_tag = by_table(parent).map_or(parent, |parent| parent.tag);
+            for (line, id) in missing {
+                self.error(format!(
+                    "line {line}: {}.{}: no {parent_tag} with id {id} in the file (before this line) or the database",
+                    ty.tag, field.name
+                ));
             }
         }
         Ok(())
@@ -345,6 +359,9 @@ async fn existing_ids(
     table: &str,
     ids: &BTreeSet<i64>,
 ) -> Result<HashSet<i64>, DbErr> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
     let ids: Vec<i64> = ids.iter().copied().collect();
     let mut found = HashSet::with_capacity(ids.len());
     for chunk in ids.chunks(MAX_PARAMS) {
