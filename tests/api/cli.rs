@@ -201,3 +201,49 @@ fn the_readme_configuration_table_lists_every_setting_with_its_default() {
         problems.join("\n")
     );
 }
+
+#[tokio::test]
+async fn import_and_export_on_the_binary_keep_stdout_clean_and_fail_plainly() {
+    let mut scratch = Scratch::new();
+    let url = scratch.database_url().await;
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("JWT_SECRET", TEST_SECRET),
+        ("RUST_BACKTRACE", "1"),
+    ];
+    let file = scratch.path().join("records.ndjson");
+    std::fs::write(
+        &file,
+        "{\"type\":\"organizer\",\"id\":1,\"name\":\"A\",\"created_at\":\"2026-01-01T00:00:00Z\"}\n\
+         {\"type\":\"event\",\"id\":1,\"organizer_id\":9,\"name\":\"E\",\"start_time\":\"2026-01-01T00:00:00Z\",\"end_time\":\"2026-01-02T00:00:00Z\",\"created_at\":\"2026-01-01T00:00:00Z\"}\n",
+    )
+    .expect("writes the file");
+    let path = file.to_str().expect("a UTF-8 path");
+
+    let bad = run(&["import", path], &env);
+    assert_eq!(bad.status.code(), Some(1));
+    let text = stderr(&bad);
+    assert!(
+        text.contains("line 2: event.organizer_id: no organizer with id 9"),
+        "{text}"
+    );
+    assert!(!text.contains("backtrace"), "{text}");
+
+    std::fs::write(
+        &file,
+        "{\"type\":\"organizer\",\"id\":1,\"name\":\"A\",\"created_at\":\"2026-01-01T00:00:00Z\"}\n",
+    )
+    .expect("writes the file");
+    let good = run(&["import", path], &env);
+    assert!(good.status.success(), "{}", stderr(&good));
+    assert!(stdout(&good).contains("imported 1 records: organizer 1"));
+
+    // stdout is the export and nothing else; the summary goes to stderr.
+    let exported = run(&["export"], &env);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    assert_eq!(
+        stdout(&exported),
+        "{\"type\":\"organizer\",\"id\":1,\"name\":\"A\",\"created_at\":\"2026-01-01T00:00:00Z\"}\n"
+    );
+    assert!(stderr(&exported).contains("exported 1 records"));
+}
