@@ -58,6 +58,10 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Only this event: its records, its organizer (and the organizer's admins) and
+        /// every user they reference, so that the export imports on its own.
+        #[arg(long)]
+        event: Option<i64>,
     },
 }
 
@@ -103,7 +107,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Migrate { action }) => migrate(&cli.config, action).await?,
         Some(Command::Import { file }) => import(&cli.config, &file).await?,
-        Some(Command::Export { output }) => export(&cli.config, output.as_deref()).await?,
+        Some(Command::Export { output, event }) => {
+            export(&cli.config, output.as_deref(), event).await?
+        }
         Some(Command::Schema) => print!("{}", session_analytics::graphql::sdl()),
         Some(Command::Token { email }) => {
             let (db, _, keys) = startup::prepare(&cli.config).await?;
@@ -227,9 +233,13 @@ async fn import(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn export(config: &Config, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+async fn export(
+    config: &Config,
+    output: Option<&std::path::Path>,
+    event: Option<i64>,
+) -> anyhow::Result<()> {
     let (db, _) = startup::open(config).await?;
-    let total = transfer::export::count_rows(&db).await?;
+    let total = transfer::export::count_rows(&db, event).await?;
     let progress = Progress::new("export", "records", Some(total));
     let written = match output {
         None => {
@@ -237,7 +247,7 @@ async fn export(config: &Config, output: Option<&std::path::Path>) -> anyhow::Re
                 tracing::info!("writing the export to the terminal; use --output FILE for a file");
             }
             let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            transfer::export(&db, &mut out, &progress).await?
+            transfer::export(&db, &mut out, &progress, event).await?
         }
         Some(path) => {
             // Written beside the target and renamed at the end: a failed export never
@@ -246,7 +256,7 @@ async fn export(config: &Config, output: Option<&std::path::Path>) -> anyhow::Re
             let file = std::fs::File::create(&partial)
                 .with_context(|| format!("cannot create {}", partial.display()))?;
             let mut out = BufWriter::with_capacity(1 << 16, file);
-            let written = transfer::export(&db, &mut out, &progress).await?;
+            let written = transfer::export(&db, &mut out, &progress, event).await?;
             drop(out);
             std::fs::rename(&partial, path)
                 .with_context(|| format!("cannot write {}", path.display()))?;

@@ -26,36 +26,80 @@ pub enum ExportError {
 }
 
 /// Counts the rows `export` would write (the progress total).
-pub async fn count_rows(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
+pub async fn count_rows(
+    db: &DatabaseConnection,
+    event: Option<i64>,
+) -> Result<u64, sea_orm::DbErr> {
     let mut total = 0;
     for ty in TYPES {
-        let sql = format!("SELECT COUNT(*) AS n FROM {}", ty.table);
-        let row = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                sql,
-            ))
-            .await?;
-        if let Some(row) = row {
+        let mut sql = Sql::new(db.get_database_backend());
+        sql.push(&format!("SELECT COUNT(*) AS n FROM {} WHERE ", ty.table));
+        push_scope(&mut sql, ty, event);
+        if let Some(row) = db.query_one_raw(sql.build()).await? {
             total += u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0);
         }
     }
     Ok(total)
 }
 
+/// Rows of one event: the event, its organizer and the organizer's admins, and
+/// everything that belongs to the event, with every user any of it references, so
+/// that the export imports into an empty database. `{e}` stands for the event id.
+fn event_scope(tag: &str) -> &'static str {
+    match tag {
+        "organizer" => "id = (SELECT organizer_id FROM events WHERE id = {e})",
+        "event" => "id = {e}",
+        "organizer_admin" => "organizer_id = (SELECT organizer_id FROM events WHERE id = {e})",
+        "user" => {
+            "id IN (SELECT user_id FROM organizer_admins WHERE organizer_id = (SELECT organizer_id FROM events WHERE id = {e}) \
+             UNION SELECT user_id FROM event_admins WHERE event_id = {e} \
+             UNION SELECT holder_user_id FROM event_tickets WHERE event_id = {e} \
+             UNION SELECT purchaser_user_id FROM event_tickets WHERE event_id = {e} \
+             UNION SELECT user_id FROM speakers WHERE event_id = {e} \
+             UNION SELECT user_id FROM session_activities WHERE session_id IN (SELECT id FROM sessions WHERE event_id = {e}) \
+             UNION SELECT created_by_user_id FROM mux_assets WHERE session_id IN (SELECT id FROM sessions WHERE event_id = {e}))"
+        }
+        "speaker_ticket_type" => "speaker_id IN (SELECT id FROM speakers WHERE event_id = {e})",
+        "registration" | "session_speaker" | "session_sponsor" | "asset" | "session_activity" => {
+            "session_id IN (SELECT id FROM sessions WHERE event_id = {e})"
+        }
+        // event_admin, session, ticket_type, ticket, speaker, sponsor
+        _ => "event_id = {e}",
+    }
+}
+
+/// Appends the condition that selects the exported rows of `ty` (`1 = 1`: all).
+fn push_scope(sql: &mut Sql, ty: &RecordType, event: Option<i64>) {
+    let Some(event) = event else {
+        sql.push("1 = 1");
+        return;
+    };
+    sql.push("(");
+    for (i, part) in event_scope(ty.tag).split("{e}").enumerate() {
+        if i > 0 {
+            sql.bind(event);
+        }
+        sql.push(part);
+    }
+    sql.push(")");
+}
 /// Writes every record of the database to `out`, counting them on `progress`; returns
 /// how many it wrote. The output is deterministic: the same data gives the same bytes.
+/// With `event`, only that event's records and what they reference (see `event_scope`).
 pub async fn export(
     db: &DatabaseConnection,
     out: &mut impl Write,
     progress: &Progress,
+    event: Option<i64>,
 ) -> Result<u64, ExportError> {
     let mut written = 0;
     let mut line = String::new();
     for ty in TYPES {
         let mut after: Option<Vec<i64>> = None;
         loop {
-            let rows = db.query_all_raw(page(db, ty, after.as_deref())).await?;
+            let rows = db
+                .query_all_raw(page(db, ty, event, after.as_deref()))
+                .await?;
             for row in &rows {
                 line.clear();
                 write_record(ty, row, &mut line)?;
@@ -82,22 +126,32 @@ pub async fn export(
 }
 
 /// The next page of `ty` after the key `after` (keyset pagination on the primary key).
-fn page(db: &DatabaseConnection, ty: &RecordType, after: Option<&[i64]>) -> sea_orm::Statement {
+fn page(
+    db: &DatabaseConnection,
+    ty: &RecordType,
+    event: Option<i64>,
+    after: Option<&[i64]>,
+) -> sea_orm::Statement {
     let columns: Vec<&str> = ty.fields.iter().map(|field| field.name).collect();
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push(&format!("SELECT {} FROM {}", columns.join(", "), ty.table));
+    sql.push(&format!(
+        "SELECT {} FROM {} WHERE ",
+        columns.join(", "),
+        ty.table
+    ));
+    push_scope(&mut sql, ty, event);
     match (after, ty.key) {
         (Some([id]), [column]) => {
-            sql.push(&format!(" WHERE {column} > ")).bind(*id);
+            sql.push(&format!(" AND {column} > ")).bind(*id);
         }
         (Some([a, b]), [first, second]) => {
-            sql.push(&format!(" WHERE {first} > "))
+            sql.push(&format!(" AND ({first} > "))
                 .bind(*a)
                 .push(&format!(" OR ({first} = "))
                 .bind(*a)
                 .push(&format!(" AND {second} > "))
                 .bind(*b)
-                .push(")");
+                .push("))");
         }
         _ => {}
     }

@@ -24,8 +24,12 @@ async fn database(scratch: &mut Scratch, demo: bool) -> DatabaseConnection {
 }
 
 async fn export(db: &DatabaseConnection) -> String {
+    export_event(db, None).await
+}
+
+async fn export_event(db: &DatabaseConnection, event: Option<i64>) -> String {
     let mut out = Vec::new();
-    transfer::export(db, &mut out, &Progress::hidden("export", "records"))
+    transfer::export(db, &mut out, &Progress::hidden("export", "records"), event)
         .await
         .expect("export succeeds");
     String::from_utf8(out).expect("UTF-8")
@@ -208,4 +212,33 @@ fn docs_import_md_describes_every_record_type_and_field() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn one_event_exports_on_its_own_and_imports_into_an_empty_database() {
+    let mut scratch = Scratch::new();
+    let source = database(&mut scratch, true).await;
+    let everything = export(&source).await;
+    let one = export_event(&source, Some(2)).await;
+    assert!(one.lines().count() < everything.lines().count());
+    let events: Vec<&str> = one
+        .lines()
+        .filter(|line| line.starts_with("{\"type\":\"event\","))
+        .collect();
+    assert_eq!(events.len(), 1);
+    assert!(events[0].starts_with("{\"type\":\"event\",\"id\":2,"));
+    assert!(one.contains("{\"type\":\"session\","));
+    assert!(one.contains("{\"type\":\"registration\","));
+    assert!(
+        one.lines()
+            .filter(|line| line.contains("\"event_id\":"))
+            .all(|line| line.contains("\"event_id\":2,"))
+    );
+
+    // Every reference resolves inside the export itself.
+    let target = database(&mut scratch, false).await;
+    import(&target, &one)
+        .await
+        .expect("the event's export imports on its own");
+    assert_eq!(export(&target).await, one);
 }
