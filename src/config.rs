@@ -89,7 +89,12 @@ pub struct Config {
     pub migrate_at_start: bool,
 
     /// Production mode: introspection, GraphiQL and "did you mean" suggestions off.
-    #[arg(long, env = "PRODUCTION", default_value_t = false)]
+    /// `--production` alone means true.
+    // A value (not a bare switch) so that `--help` shows the default and the
+    // variable may say `false`; `=` keeps `--production schema` a subcommand.
+    #[arg(long, env = "PRODUCTION", default_value_t = false, num_args = 0..=1,
+          require_equals = true, default_missing_value = "true",
+          action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
     pub production: bool,
 
     #[command(flatten)]
@@ -415,6 +420,53 @@ pub struct ServeConfig {
     /// Address and port to listen on.
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8000")]
     pub bind: SocketAddr,
+}
+
+/// Why the command line was refused, with a note naming the environment variable when
+/// the bad value came from one (clap names only the flag).
+pub fn explain_parse_error(
+    err: &clap::Error,
+    command: &clap::Command,
+    args: &[std::ffi::OsString],
+    env: impl Fn(&str) -> bool,
+) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(
+        err.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    ) {
+        return None;
+    }
+    let Some(ContextValue::String(invalid)) = err.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    // "--max-page-size <MAX_PAGE_SIZE>" or "--production[=<PRODUCTION>]".
+    let long: String = invalid
+        .trim_start_matches("--")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let long = long.as_str();
+    let arg = find_arg(command, long)?;
+    let variable = arg.get_env()?.to_str()?;
+    let given_as_flag = args.iter().any(|arg| {
+        arg.to_str()
+            .is_some_and(|arg| arg == format!("--{long}") || arg.starts_with(&format!("--{long}=")))
+    });
+    (!given_as_flag && env(variable)).then(|| {
+        format!("note: the value came from the environment variable {variable} (--{long})")
+    })
+}
+
+fn find_arg<'a>(command: &'a clap::Command, long: &str) -> Option<&'a clap::Arg> {
+    command
+        .get_arguments()
+        .find(|arg| arg.get_long() == Some(long))
+        .or_else(|| {
+            command
+                .get_subcommands()
+                .find_map(|sub| find_arg(sub, long))
+        })
 }
 
 #[cfg(test)]

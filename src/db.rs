@@ -210,3 +210,64 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), SchemaError> {
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()
 }
+
+/// Every migration of a database: applied (known to this binary), pending, and unknown
+/// (applied by a newer binary), each in order. Changes nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MigrationReport {
+    pub applied: Vec<String>,
+    pub pending: Vec<String>,
+    pub unknown: Vec<String>,
+}
+
+/// Reads which migrations are applied, without creating the migration table.
+pub async fn migration_report(db: &DatabaseConnection) -> Result<MigrationReport, DbErr> {
+    let status = schema_status(db).await?;
+    let applied = Migrator::migrations()
+        .iter()
+        .map(|migration| migration.name().to_owned())
+        .filter(|name| !status.pending.contains(name))
+        .collect();
+    Ok(MigrationReport {
+        applied,
+        pending: status.pending,
+        unknown: status.unknown,
+    })
+}
+
+/// Applies up to `steps` pending migrations (all when `None`), one at a time, logging
+/// each; returns their names. Refuses a database a newer binary migrated.
+pub async fn migrate_up(
+    db: &DatabaseConnection,
+    steps: Option<u32>,
+) -> Result<Vec<String>, SchemaError> {
+    let status = schema_status(db).await?;
+    if !status.unknown.is_empty() {
+        return Err(SchemaError::Newer(status.unknown));
+    }
+    let wanted = steps.map_or(usize::MAX, |steps| steps as usize);
+    let mut done = Vec::new();
+    for name in status.pending.into_iter().take(wanted) {
+        tracing::info!(migration = %name, "applying migration");
+        Migrator::up(db, Some(1)).await?;
+        done.push(name);
+    }
+    Ok(done)
+}
+
+/// Rolls back the `steps` most recently applied migrations, newest first, logging each;
+/// returns their names. Refuses a database a newer binary migrated (this binary cannot
+/// undo what it does not know).
+pub async fn migrate_down(db: &DatabaseConnection, steps: u32) -> Result<Vec<String>, SchemaError> {
+    let report = migration_report(db).await?;
+    if !report.unknown.is_empty() {
+        return Err(SchemaError::Newer(report.unknown));
+    }
+    let mut done = Vec::new();
+    for name in report.applied.into_iter().rev().take(steps as usize) {
+        tracing::info!(migration = %name, "rolling back migration");
+        Migrator::down(db, Some(1)).await?;
+        done.push(name);
+    }
+    Ok(done)
+}

@@ -1,9 +1,18 @@
 //! The `session-analytics` command line: parses arguments and calls the library.
 
-use clap::{Parser, Subcommand};
+use std::{
+    io::{BufReader, BufWriter, IsTerminal},
+    path::PathBuf,
+};
+
+use anyhow::Context as _;
+use clap::{CommandFactory, Parser, Subcommand};
 use session_analytics::{
-    config::{Config, ServeConfig},
+    config::{self, Config, ServeConfig},
+    db,
+    progress::Progress,
     startup::{self, Application},
+    transfer,
 };
 
 #[derive(Parser)]
@@ -32,13 +41,75 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL); `schema.graphql` is its output.
     Schema,
+    /// Show, apply or roll back database migrations (nothing else is migrated or seeded).
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Import NDJSON records (docs/IMPORT.md): all are validated, then upserted by id in
+    /// one transaction; on any error nothing is written.
+    Import {
+        /// The file to read; `-` reads standard input.
+        file: PathBuf,
+    },
+    /// Export every record as NDJSON (docs/IMPORT.md), parents first, in id order.
+    /// Passwords are never exported.
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Only this event: its records, its organizer (and the organizer's admins) and
+        /// every user they reference, so that the export imports on its own.
+        #[arg(long)]
+        event: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    /// Apply pending migrations.
+    Up {
+        /// Apply at most this many (default: all).
+        #[arg(long)]
+        steps: Option<u32>,
+    },
+    /// Roll back the most recently applied migrations (their tables and data are dropped).
+    Down {
+        /// How many to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List applied, pending and unknown (applied by a newer binary) migrations.
+    Status,
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    session_analytics::telemetry::logging::init(&cli.config.telemetry, cli.config.production)?;
+async fn main() -> std::process::ExitCode {
+    let cli = parse();
+    if let Err(err) =
+        session_analytics::telemetry::logging::init(&cli.config.telemetry, cli.config.production)
+    {
+        eprintln!("error: {err:#}");
+        return std::process::ExitCode::FAILURE;
+    }
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            // The causes on one line, without anyhow's backtrace (RUST_BACKTRACE would
+            // add one): an operator needs the reason, not our stack.
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Some(Command::Migrate { action }) => migrate(&cli.config, action).await?,
+        Some(Command::Import { file }) => import(&cli.config, &file).await?,
+        Some(Command::Export { output, event }) => {
+            export(&cli.config, output.as_deref(), event).await?
+        }
         Some(Command::Schema) => print!("{}", session_analytics::graphql::sdl()),
         Some(Command::Token { email }) => {
             let (db, _, keys) = startup::prepare(&cli.config).await?;
@@ -52,6 +123,150 @@ async fn main() -> anyhow::Result<()> {
         }
         Some(Command::Serve) | None => serve_until_signal(&cli.config, &cli.serve).await?,
     }
+    Ok(())
+}
+
+/// Parses the command line; a bad value that came from an environment variable is
+/// reported naming that variable too.
+fn parse() -> Cli {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let note = config::explain_parse_error(&err, &Cli::command(), &args, |name| {
+                std::env::var_os(name).is_some()
+            });
+            match note {
+                Some(note) => {
+                    let rendered = err.render();
+                    if std::io::stderr().is_terminal() {
+                        eprint!("{}", rendered.ansi());
+                    } else {
+                        eprint!("{rendered}");
+                    }
+                    eprintln!("{note}");
+                    std::process::exit(err.exit_code());
+                }
+                None => err.exit(),
+            }
+        }
+    }
+}
+
+async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
+    let (db, _) = startup::connect(config).await?;
+    match action {
+        MigrateAction::Status => {
+            let report = db::migration_report(&db).await?;
+            for name in &report.applied {
+                println!("applied  {name}");
+            }
+            for name in &report.pending {
+                println!("pending  {name}");
+            }
+            for name in &report.unknown {
+                println!("unknown  {name} (applied by a newer binary)");
+            }
+            println!(
+                "{} applied, {} pending, {} unknown",
+                report.applied.len(),
+                report.pending.len(),
+                report.unknown.len()
+            );
+        }
+        MigrateAction::Up { steps } => {
+            let progress = Progress::new("migrate up", "migrations", None);
+            let done = db::migrate_up(&db, steps).await?;
+            progress.inc(done.len() as u64);
+            eprintln!("{}", progress.finish());
+            println!("applied {} migration(s): {}", done.len(), list(&done));
+        }
+        MigrateAction::Down { steps } => {
+            let progress = Progress::new("migrate down", "migrations", None);
+            let done = db::migrate_down(&db, steps).await?;
+            progress.inc(done.len() as u64);
+            eprintln!("{}", progress.finish());
+            println!("rolled back {} migration(s): {}", done.len(), list(&done));
+        }
+    }
+    db.close().await.ok();
+    Ok(())
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+async fn import(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let (db, _) = startup::open(config).await?;
+    let progress = Progress::new("import", "records", None);
+    let summary = if file.as_os_str() == "-" {
+        transfer::import(&db, std::io::stdin().lock(), &progress).await
+    } else {
+        let opened =
+            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+        transfer::import(&db, BufReader::with_capacity(1 << 16, opened), &progress).await
+    };
+    let line = progress.finish();
+    db.close().await.ok();
+    let summary = summary?;
+    eprintln!("{line}");
+    let counts: Vec<String> = summary
+        .per_type
+        .iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(tag, count)| format!("{tag} {count}"))
+        .collect();
+    println!(
+        "imported {} records: {}",
+        summary.records,
+        if counts.is_empty() {
+            "none".to_owned()
+        } else {
+            counts.join(", ")
+        }
+    );
+    Ok(())
+}
+
+async fn export(
+    config: &Config,
+    output: Option<&std::path::Path>,
+    event: Option<i64>,
+) -> anyhow::Result<()> {
+    let (db, _) = startup::open(config).await?;
+    let total = transfer::export::count_rows(&db, event).await?;
+    let progress = Progress::new("export", "records", Some(total));
+    let written = match output {
+        None => {
+            if std::io::stdout().is_terminal() {
+                tracing::info!("writing the export to the terminal; use --output FILE for a file");
+            }
+            let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            transfer::export(&db, &mut out, &progress, event).await?
+        }
+        Some(path) => {
+            // Written beside the target and renamed at the end: a failed export never
+            // leaves a truncated file under the requested name.
+            let partial = path.with_extension("partial");
+            let file = std::fs::File::create(&partial)
+                .with_context(|| format!("cannot create {}", partial.display()))?;
+            let mut out = BufWriter::with_capacity(1 << 16, file);
+            let written = transfer::export(&db, &mut out, &progress, event).await?;
+            drop(out);
+            std::fs::rename(&partial, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            written
+        }
+    };
+    db.close().await.ok();
+    // The summary goes to stderr: stdout may be the export itself.
+    eprintln!("{}", progress.finish());
+    eprintln!("exported {written} records");
     Ok(())
 }
 

@@ -17,6 +17,60 @@ use crate::{
     telemetry::{Telemetry, Traces},
 };
 
+/// Connects to the configured database without touching its schema (creating the data
+/// directory of the embedded default first): the one connect path of every subcommand.
+pub async fn connect(config: &Config) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
+    connect_observed(config, |_| {}).await
+}
+
+/// [`connect`], with `observe` called after every SQL statement (telemetry).
+async fn connect_observed(
+    config: &Config,
+    observe: impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
+) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
+    ensure_data_dir(config)?;
+    db::connect_observed(
+        &config.effective_database_url(),
+        config.database_max_connections,
+        Duration::from_millis(config.database_acquire_timeout_ms),
+        Duration::from_millis(config.limits.statement_timeout_ms),
+        observe,
+    )
+    .await
+    .context("cannot connect to the database (check DATABASE_URL)")
+}
+
+/// Connects and checks (per `MIGRATE_AT_START`: migrates) the schema, without seeding:
+/// for `import` and `export`, which must see exactly the data that is there.
+pub async fn open(config: &Config) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
+    let (db, statements) = connect(config).await?;
+    db::prepare_schema(&db, schema_mode(config))
+        .await
+        .context("cannot use this database")?;
+    Ok((db, statements))
+}
+
+/// The embedded default keeps its database and signing secret in the data directory.
+fn ensure_data_dir(config: &Config) -> anyhow::Result<()> {
+    if config.is_embedded_default() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
+    }
+    Ok(())
+}
+
+fn schema_mode(config: &Config) -> db::SchemaMode {
+    if config.migrate_at_start {
+        db::SchemaMode::Migrate
+    } else {
+        db::SchemaMode::Verify
+    }
+}
+
 /// Connects, checks and migrates the schema, (if wanted) seeds the database, and builds
 /// the keys. Fails, saying why, on a database this binary cannot serve.
 pub async fn prepare(
@@ -30,15 +84,7 @@ pub async fn prepare_observed(
     config: &Config,
     observe: impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
 ) -> anyhow::Result<(DatabaseConnection, StatementCounter, Keys)> {
-    let url = config.effective_database_url();
-    if config.is_embedded_default() {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                config.data_dir.display()
-            )
-        })?;
-    }
+    ensure_data_dir(config)?;
     let secret = secret::load_or_create(config)?;
     let keys = Keys::new(
         &secret,
@@ -46,26 +92,11 @@ pub async fn prepare_observed(
         &config.jwt_audience,
         config.token_ttl_seconds,
     );
-    let (db, statements) = db::connect_observed(
-        &url,
-        config.database_max_connections,
-        Duration::from_millis(config.database_acquire_timeout_ms),
-        Duration::from_millis(config.limits.statement_timeout_ms),
-        observe,
-    )
-    .await
-    .context("cannot connect to the database (check DATABASE_URL)")?;
+    let (db, statements) = connect_observed(config, observe).await?;
     // A database a newer binary migrated is refused here, naming its migrations.
-    db::prepare_schema(
-        &db,
-        if config.migrate_at_start {
-            db::SchemaMode::Migrate
-        } else {
-            db::SchemaMode::Verify
-        },
-    )
-    .await
-    .context("cannot start on this database")?;
+    db::prepare_schema(&db, schema_mode(config))
+        .await
+        .context("cannot start on this database")?;
     if config.wants_demo_data() {
         seed::seed_demo_if_empty(&db)
             .await

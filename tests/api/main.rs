@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 mod access;
+mod cli;
 mod conformance;
 mod faults;
 mod fixture;
@@ -23,3 +24,4 @@ mod session_fields;
 mod statements;
 mod telemetry;
 mod tokens;
+mod transfer;
