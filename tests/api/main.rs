@@ -17,6 +17,7 @@ mod nulls;
 mod pagination;
 mod rate_limit;
 mod schema;
+mod seed;
 mod session_fields;
 mod statements;
 mod tokens;
