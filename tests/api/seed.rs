@@ -1,7 +1,7 @@
 //! The `seed` data sets: exact row counts, the same data on every run, and the refusal
 //! to write into a database that already holds data.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Statement};
+use sea_orm::{DatabaseConnection, FromQueryResult, Statement};
 use serde_json::json;
 use session_analytics::{
     entity::enums::Role,
