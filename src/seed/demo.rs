@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::DbErr;
 
-use super::bulk::insert_rows;
+use super::bulk::Sink;
 
 use crate::{
     entity::{
@@ -550,26 +550,41 @@ impl DemoData {
 
     pub(super) async fn insert(
         &self,
-        db: &impl ConnectionTrait,
+        sink: &mut Sink<'_>,
         progress: &Progress,
     ) -> Result<(), DbErr> {
-        insert_rows::<organizer::Entity, _>(db, &self.organizers, progress).await?;
-        insert_rows::<event::Entity, _>(db, &self.events, progress).await?;
-        insert_rows::<user::Entity, _>(db, &self.users, progress).await?;
-        insert_rows::<organizer_admin::Entity, _>(db, &self.organizer_admins, progress).await?;
-        insert_rows::<event_admin::Entity, _>(db, &self.event_admins, progress).await?;
-        insert_rows::<ticket_type::Entity, _>(db, &self.ticket_types, progress).await?;
-        insert_rows::<session::Entity, _>(db, &self.sessions, progress).await?;
-        insert_rows::<event_ticket::Entity, _>(db, &self.tickets, progress).await?;
-        insert_rows::<session_registration::Entity, _>(db, &self.registrations, progress).await?;
-        insert_rows::<speaker::Entity, _>(db, &self.speakers, progress).await?;
-        insert_rows::<session_speaker::Entity, _>(db, &self.session_speakers, progress).await?;
-        insert_rows::<speaker_ticket_type::Entity, _>(db, &self.speaker_ticket_types, progress)
+        sink.insert::<organizer::Entity, _>(&self.organizers, progress)
             .await?;
-        insert_rows::<sponsor::Entity, _>(db, &self.sponsors, progress).await?;
-        insert_rows::<session_sponsor::Entity, _>(db, &self.session_sponsors, progress).await?;
-        insert_rows::<mux_asset::Entity, _>(db, &self.assets, progress).await?;
-        insert_rows::<session_activity::Entity, _>(db, &self.activities, progress).await?;
+        sink.insert::<event::Entity, _>(&self.events, progress)
+            .await?;
+        sink.insert::<user::Entity, _>(&self.users, progress)
+            .await?;
+        sink.insert::<organizer_admin::Entity, _>(&self.organizer_admins, progress)
+            .await?;
+        sink.insert::<event_admin::Entity, _>(&self.event_admins, progress)
+            .await?;
+        sink.insert::<ticket_type::Entity, _>(&self.ticket_types, progress)
+            .await?;
+        sink.insert::<session::Entity, _>(&self.sessions, progress)
+            .await?;
+        sink.insert::<event_ticket::Entity, _>(&self.tickets, progress)
+            .await?;
+        sink.insert::<session_registration::Entity, _>(&self.registrations, progress)
+            .await?;
+        sink.insert::<speaker::Entity, _>(&self.speakers, progress)
+            .await?;
+        sink.insert::<session_speaker::Entity, _>(&self.session_speakers, progress)
+            .await?;
+        sink.insert::<speaker_ticket_type::Entity, _>(&self.speaker_ticket_types, progress)
+            .await?;
+        sink.insert::<sponsor::Entity, _>(&self.sponsors, progress)
+            .await?;
+        sink.insert::<session_sponsor::Entity, _>(&self.session_sponsors, progress)
+            .await?;
+        sink.insert::<mux_asset::Entity, _>(&self.assets, progress)
+            .await?;
+        sink.insert::<session_activity::Entity, _>(&self.activities, progress)
+            .await?;
         Ok(())
     }
 }

@@ -8,9 +8,10 @@ mod synthetic;
 use anyhow::Context;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, PaginatorTrait,
-    TransactionTrait,
+    TransactionTrait, sqlx,
 };
 
+use bulk::Sink;
 pub use bulk::{insert_all, insert_rows};
 pub use synthetic::Dimensions;
 
@@ -98,37 +99,136 @@ pub async fn seed(
     let hash = password::hash(DEMO_PASSWORD.to_owned())
         .await
         .map_err(|_| anyhow::anyhow!("hashing the demo password failed"))?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        // COPY needs the driver's own connection; the whole load is one transaction on it.
+        let mut txn = db.get_postgres_connection_pool().begin().await?;
+        let has_data: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM organizers)",
+        )
+        .fetch_one(&mut *txn)
+        .await?;
+        if has_data {
+            match on_existing {
+                OnExisting::Refuse => return Err(NotEmpty.into()),
+                OnExisting::Replace => {
+                    // Table names from the constant list above, nothing from outside.
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "TRUNCATE {} CASCADE",
+                        TABLES_CHILDREN_FIRST.join(", ")
+                    )))
+                    .execute(&mut *txn)
+                    .await
+                    .context("emptying the database failed")?;
+                }
+            }
+        }
+        let rebuild = detach_indexes(&mut txn).await?;
+        let rows = generate(&mut Sink::Copy(&mut txn), size, &hash, progress).await?;
+        // Index builds sort in memory up to this much; the setting ends with the transaction.
+        sqlx::raw_sql("SET LOCAL maintenance_work_mem = '256MB'")
+            .execute(&mut *txn)
+            .await?;
+        for statement in rebuild {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(&mut *txn)
+                .await
+                .context("rebuilding an index after the load failed")?;
+        }
+        sqlx::raw_sql(sqlx::AssertSqlSafe(reset_sequences_sql()))
+            .execute(&mut *txn)
+            .await?;
+        // Fresh statistics, so the first queries after a bulk load get good plans.
+        sqlx::raw_sql("ANALYZE").execute(&mut *txn).await?;
+        txn.commit().await?;
+        return Ok(rows);
+    }
     let txn = db.begin().await?;
     if has_data(&txn).await? {
         match on_existing {
             OnExisting::Refuse => return Err(NotEmpty.into()),
-            OnExisting::Replace => delete_everything(&txn)
-                .await
-                .context("emptying the database failed")?,
+            OnExisting::Replace => {
+                for table in TABLES_CHILDREN_FIRST {
+                    txn.execute_unprepared(&format!("DELETE FROM {table}"))
+                        .await
+                        .context("emptying the database failed")?;
+                }
+            }
         }
     }
-    let rows = match size {
+    let rows = generate(&mut Sink::Statements(&txn), size, &hash, progress).await?;
+    txn.commit().await?;
+    db.execute_unprepared("ANALYZE").await?;
+    Ok(rows)
+}
+
+/// The tables that get most rows: their secondary indexes and foreign keys are dropped
+/// for the load and rebuilt after it (one sort per index and one join per foreign key
+/// instead of a lookup per row), inside the load's transaction, so a failure rolls
+/// back to the original schema.
+const BULK_TABLES: &[&str] = &["users", "event_tickets", "session_registrations"];
+
+/// Drops the secondary indexes and foreign keys of [`BULK_TABLES`] and returns the
+/// statements that recreate them, read from the catalog (so they match the migrations).
+async fn detach_indexes(txn: &mut sqlx::PgConnection) -> anyhow::Result<Vec<String>> {
+    let tables: Vec<String> = BULK_TABLES.iter().map(|t| (*t).to_owned()).collect();
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.indexname::text, i.indexdef::text FROM pg_indexes i \
+         WHERE i.schemaname = current_schema() AND i.tablename = ANY($1) \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.contype IN ('p', 'u', 'x') \
+           AND c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass) \
+         ORDER BY i.indexname",
+    )
+    .bind(&tables)
+    .fetch_all(&mut *txn)
+    .await?;
+    let foreign_keys: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT cl.relname::text, c.conname::text, pg_get_constraintdef(c.oid) \
+         FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid \
+         JOIN pg_namespace n ON n.oid = cl.relnamespace \
+         WHERE c.contype = 'f' AND n.nspname = current_schema() AND cl.relname = ANY($1) \
+         ORDER BY cl.relname, c.conname",
+    )
+    .bind(&tables)
+    .fetch_all(&mut *txn)
+    .await?;
+    let mut rebuild = Vec::new();
+    for (name, definition) in indexes {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX \"{name}\"")))
+            .execute(&mut *txn)
+            .await?;
+        rebuild.push(definition);
+    }
+    for (table, name, definition) in foreign_keys {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE \"{table}\" DROP CONSTRAINT \"{name}\""
+        )))
+        .execute(&mut *txn)
+        .await?;
+        rebuild.push(format!(
+            "ALTER TABLE \"{table}\" ADD CONSTRAINT \"{name}\" {definition}"
+        ));
+    }
+    Ok(rebuild)
+}
+
+async fn generate(
+    sink: &mut Sink<'_>,
+    size: Size,
+    hash: &str,
+    progress: &Progress,
+) -> Result<u64, DbErr> {
+    Ok(match size {
         Size::Demo => {
-            let data = demo::DemoData::generate(&hash);
-            data.insert(&txn, progress).await?;
+            let data = demo::DemoData::generate(hash);
+            data.insert(sink, progress).await?;
             data.rows()
         }
         Size::Small | Size::Medium | Size::Large => {
             let dims = Dimensions::of(size);
-            synthetic::insert(&txn, &dims, &hash, progress).await?;
+            synthetic::insert(sink, &dims, hash, progress).await?;
             dims.rows()
         }
-    };
-    if txn.get_database_backend() == DbBackend::Postgres {
-        reset_sequences(&txn).await?;
-        // Fresh statistics, so the first queries after a bulk load get good plans.
-        txn.execute_unprepared("ANALYZE").await?;
-    }
-    txn.commit().await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        db.execute_unprepared("ANALYZE").await?;
-    }
-    Ok(rows)
+    })
 }
 
 /// Seeds the demo data set when the database has no users; returns whether it did.
@@ -149,29 +249,10 @@ pub async fn seed_demo_if_empty(db: &DatabaseConnection) -> anyhow::Result<bool>
     }
 }
 
-async fn delete_everything(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    match db.get_database_backend() {
-        DbBackend::Postgres => {
-            db.execute_unprepared(&format!(
-                "TRUNCATE {} CASCADE",
-                TABLES_CHILDREN_FIRST.join(", ")
-            ))
-            .await?;
-        }
-        _ => {
-            for table in TABLES_CHILDREN_FIRST {
-                db.execute_unprepared(&format!("DELETE FROM {table}"))
-                    .await?;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// The seeded rows use explicit ids (so examples and benchmarks can name them); move
 /// PostgreSQL's id sequences past them so later inserts do not collide.
-async fn reset_sequences(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    for table in [
+fn reset_sequences_sql() -> String {
+    [
         "organizers",
         "events",
         "users",
@@ -183,11 +264,12 @@ async fn reset_sequences(db: &impl ConnectionTrait) -> Result<(), DbErr> {
         "sponsors",
         "mux_assets",
         "session_activities",
-    ] {
-        db.execute_unprepared(&format!(
-            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-        ))
-        .await?;
-    }
-    Ok(())
+    ]
+    .iter()
+    .map(|table| {
+        format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false);"
+        )
+    })
+    .collect()
 }

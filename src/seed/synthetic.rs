@@ -8,9 +8,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::DbErr;
 
-use super::{Size, bulk::insert_rows};
+use super::{Size, bulk::Sink};
 use crate::{
     entity::{
         enums::{
@@ -288,9 +288,9 @@ fn ascii_lower(name: &str) -> String {
         .collect()
 }
 
-/// Writes the data set `dims` through `db` (a transaction).
+/// Writes the data set `dims` into `sink` (an open transaction).
 pub(super) async fn insert(
-    db: &impl ConnectionTrait,
+    sink: &mut Sink<'_>,
     dims: &Dimensions,
     password_hash: &str,
     progress: &Progress,
@@ -305,7 +305,8 @@ pub(super) async fn insert(
             created_at: created,
         })
         .collect();
-    insert_rows::<organizer::Entity, _>(db, &organizers, progress).await?;
+    sink.insert::<organizer::Entity, _>(&organizers, progress)
+        .await?;
 
     let events: Vec<_> = (1..=dims.events)
         .map(|e| event::Model {
@@ -317,11 +318,10 @@ pub(super) async fn insert(
             created_at: created,
         })
         .collect();
-    insert_rows::<event::Entity, _>(db, &events, progress).await?;
+    sink.insert::<event::Entity, _>(&events, progress).await?;
 
-    insert_users(db, dims, password_hash, created, progress).await?;
-    insert_rows::<organizer_admin::Entity, _>(
-        db,
+    insert_users(sink, dims, password_hash, created, progress).await?;
+    sink.insert::<organizer_admin::Entity, _>(
         &[
             organizer_admin::Model {
                 organizer_id: 1,
@@ -335,8 +335,7 @@ pub(super) async fn insert(
         progress,
     )
     .await?;
-    insert_rows::<event_admin::Entity, _>(
-        db,
+    sink.insert::<event_admin::Entity, _>(
         &[event_admin::Model {
             event_id: 1,
             user_id: 3,
@@ -358,14 +357,16 @@ pub(super) async fn insert(
                 })
         })
         .collect();
-    insert_rows::<ticket_type::Entity, _>(db, &ticket_types, progress).await?;
+    sink.insert::<ticket_type::Entity, _>(&ticket_types, progress)
+        .await?;
 
     let sessions = sessions(dims);
-    insert_rows::<session::Entity, _>(db, &sessions, progress).await?;
-    insert_tickets(db, dims, progress).await?;
-    insert_registrations(db, dims, &sessions, progress).await?;
-    insert_speakers(db, dims, progress).await?;
-    insert_sponsors(db, dims, progress).await?;
+    sink.insert::<session::Entity, _>(&sessions, progress)
+        .await?;
+    insert_tickets(sink, dims, progress).await?;
+    insert_registrations(sink, dims, &sessions, progress).await?;
+    insert_speakers(sink, dims, progress).await?;
+    insert_sponsors(sink, dims, progress).await?;
 
     let mut rng = StdRng::seed_from_u64(SEED ^ 0xA5);
     let assets: Vec<_> = sessions
@@ -387,7 +388,8 @@ pub(super) async fn insert(
             created_by_user_id: Some(if s.event_id == 1 { 3 } else { 1 }),
         })
         .collect();
-    insert_rows::<mux_asset::Entity, _>(db, &assets, progress).await?;
+    sink.insert::<mux_asset::Entity, _>(&assets, progress)
+        .await?;
     Ok(())
 }
 
@@ -396,7 +398,7 @@ fn event_start(event: u64) -> DateTime<Utc> {
 }
 
 async fn insert_users(
-    db: &impl ConnectionTrait,
+    sink: &mut Sink<'_>,
     dims: &Dimensions,
     password_hash: &str,
     created: DateTime<Utc>,
@@ -459,11 +461,11 @@ async fn insert_users(
             created_at: created + Duration::minutes(id as i64 % 100_000),
         });
         if batch.len() >= 50_000 {
-            insert_rows::<user::Entity, _>(db, &batch, progress).await?;
+            sink.insert::<user::Entity, _>(&batch, progress).await?;
             batch.clear();
         }
     }
-    insert_rows::<user::Entity, _>(db, &batch, progress).await
+    sink.insert::<user::Entity, _>(&batch, progress).await
 }
 
 fn sessions(dims: &Dimensions) -> Vec<session::Model> {
@@ -565,7 +567,7 @@ fn sessions(dims: &Dimensions) -> Vec<session::Model> {
 }
 
 async fn insert_tickets(
-    db: &impl ConnectionTrait,
+    sink: &mut Sink<'_>,
     dims: &Dimensions,
     progress: &Progress,
 ) -> Result<(), DbErr> {
@@ -592,16 +594,18 @@ async fn insert_tickets(
                 created_at: event_start(e) - Duration::minutes(60 + (h as i64 * 37) % 86_400),
             });
             if batch.len() >= 50_000 {
-                insert_rows::<event_ticket::Entity, _>(db, &batch, progress).await?;
+                sink.insert::<event_ticket::Entity, _>(&batch, progress)
+                    .await?;
                 batch.clear();
             }
         }
     }
-    insert_rows::<event_ticket::Entity, _>(db, &batch, progress).await
+    sink.insert::<event_ticket::Entity, _>(&batch, progress)
+        .await
 }
 
 async fn insert_registrations(
-    db: &impl ConnectionTrait,
+    sink: &mut Sink<'_>,
     dims: &Dimensions,
     sessions: &[session::Model],
     progress: &Progress,
@@ -647,12 +651,14 @@ async fn insert_registrations(
                 watch_time_seconds: watched,
             });
             if batch.len() >= 50_000 {
-                insert_rows::<session_registration::Entity, _>(db, &batch, progress).await?;
+                sink.insert::<session_registration::Entity, _>(&batch, progress)
+                    .await?;
                 batch.clear();
             }
         }
     }
-    insert_rows::<session_registration::Entity, _>(db, &batch, progress).await
+    sink.insert::<session_registration::Entity, _>(&batch, progress)
+        .await
 }
 
 /// Seconds watched of a `length`-second video: a quarter drop out early, half stay for
@@ -667,7 +673,7 @@ fn watch_time(rng: &mut StdRng, length: i32) -> i32 {
 }
 
 async fn insert_speakers(
-    db: &impl ConnectionTrait,
+    sink: &mut Sink<'_>,
     dims: &Dimensions,
     progress: &Progress,
 ) -> Result<(), DbErr> {
@@ -713,8 +719,10 @@ async fn insert_speakers(
             }
         }
     }
-    insert_rows::<speaker::Entity, _>(db, &speakers, progress).await?;
-    insert_rows::<speaker_ticket_type::Entity, _>(db, &ticket_types, progress).await?;
+    sink.insert::<speaker::Entity, _>(&speakers, progress)
+        .await?;
+    sink.insert::<speaker_ticket_type::Entity, _>(&ticket_types, progress)
+        .await?;
     let mut rng = StdRng::seed_from_u64(SEED ^ 0x5B);
     let mut links = Vec::with_capacity((dims.sessions() * dims.speakers_per_session) as usize);
     for s in 0..dims.sessions() {
@@ -732,11 +740,12 @@ async fn insert_speakers(
             });
         }
     }
-    insert_rows::<session_speaker::Entity, _>(db, &links, progress).await
+    sink.insert::<session_speaker::Entity, _>(&links, progress)
+        .await
 }
 
 async fn insert_sponsors(
-    db: &impl ConnectionTrait,
+    sink: &mut Sink<'_>,
     dims: &Dimensions,
     progress: &Progress,
 ) -> Result<(), DbErr> {
@@ -764,7 +773,8 @@ async fn insert_sponsors(
             });
         }
     }
-    insert_rows::<sponsor::Entity, _>(db, &sponsors, progress).await?;
+    sink.insert::<sponsor::Entity, _>(&sponsors, progress)
+        .await?;
     let mut rng = StdRng::seed_from_u64(SEED ^ 0x59);
     let mut links = Vec::with_capacity((dims.sessions() * dims.sponsors_per_session) as usize);
     for s in 0..dims.sessions() {
@@ -780,7 +790,8 @@ async fn insert_sponsors(
             });
         }
     }
-    insert_rows::<session_sponsor::Entity, _>(db, &links, progress).await
+    sink.insert::<session_sponsor::Entity, _>(&links, progress)
+        .await
 }
 
 #[cfg(test)]
