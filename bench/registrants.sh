@@ -3,7 +3,7 @@
 # database: session 1 (100,000 registrants in `seed --size large`) against session 2
 # (1,000). Prints the median of RUNS requests per session and their ratio.
 #
-#   scripts/bench_registrants.sh BINARY DATABASE_URL [SEARCH] [RUNS]
+#   bench/registrants.sh BINARY DATABASE_URL [SEARCH] [RUNS]
 #
 # The database must hold `seed --size large` (or another synthetic size).
 set -euo pipefail
