@@ -826,5 +826,8 @@ mod tests {
         assert!(d.registrations >= 1_000_000);
         assert_eq!(d.big_session, 100_000);
         assert_eq!(d.reference_session, 1_000);
+        // The totals README.md and docs/PERFORMANCE.md quote.
+        assert_eq!(d.rows(), 1_616_555);
+        assert_eq!(Dimensions::of(Size::Medium).rows(), 382_430);
     }
 }
