@@ -41,6 +41,18 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL); `schema.graphql` is its output.
     Schema,
+    /// Fill an empty database with a deterministic data set (demo, or synthetic for
+    /// benchmarks), bulk-loaded in one transaction.
+    Seed {
+        /// Which data set: `demo` (a few thousand rows), `small`, `medium` or `large`
+        /// (1,000,000 registrations).
+        #[arg(long, value_enum, default_value_t = session_analytics::seed::Size::Demo)]
+        size: session_analytics::seed::Size,
+        /// Delete every row of every table first instead of refusing a database that
+        /// already holds data.
+        #[arg(long)]
+        replace: bool,
+    },
     /// Show, apply or roll back database migrations (nothing else is migrated or seeded).
     Migrate {
         #[command(subcommand)]
@@ -120,6 +132,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .issue(user.id, user.role)
                 .map_err(|_| anyhow::anyhow!("signing the token failed"))?;
             println!("{}", issued.token);
+        }
+        Some(Command::Seed { size, replace }) => {
+            let mut config = cli.config.clone();
+            // The seed replaces the demo set, never the other way round.
+            config.demo_data = session_analytics::config::DemoData::Never;
+            let (db, _, _) = startup::prepare(&config).await?;
+            let progress = session_analytics::progress::Progress::new(
+                "seed",
+                "rows",
+                session_analytics::seed::expected_rows(size),
+            );
+            let on_existing = if replace {
+                session_analytics::seed::OnExisting::Replace
+            } else {
+                session_analytics::seed::OnExisting::Refuse
+            };
+            session_analytics::seed::seed(&db, size, on_existing, &progress).await?;
+            eprintln!("{}", progress.finish());
         }
         Some(Command::Serve) | None => serve_until_signal(&cli.config, &cli.serve).await?,
     }

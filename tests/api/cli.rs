@@ -3,6 +3,7 @@
 
 use std::process::{Command, Output};
 
+use migration::{MigrationName, Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database};
 
 use super::helpers::{Scratch, TEST_SECRET};
@@ -32,27 +33,37 @@ async fn migrate_status_up_and_down_on_a_fresh_database() {
     let mut scratch = Scratch::new();
     let url = scratch.database_url().await;
     let env = [("DATABASE_URL", url.as_str()), ("JWT_SECRET", TEST_SECRET)];
-    let first = "m20261128_000001_create_tables";
+    let all: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|migration| migration.name().to_owned())
+        .collect();
+    let (n, last) = (all.len(), all.last().expect("at least one migration"));
 
     let status = run(&["migrate", "status"], &env);
     assert!(status.status.success(), "{}", stderr(&status));
-    assert!(stdout(&status).contains(&format!("pending  {first}")));
-    assert!(stdout(&status).contains("0 applied, 1 pending, 0 unknown"));
+    for name in &all {
+        assert!(stdout(&status).contains(&format!("pending  {name}")));
+    }
+    assert!(stdout(&status).contains(&format!("0 applied, {n} pending, 0 unknown")));
 
     let up = run(&["migrate", "up"], &env);
     assert!(up.status.success(), "{}", stderr(&up));
-    assert!(stdout(&up).contains(&format!("applied 1 migration(s): {first}")));
+    assert!(
+        stdout(&up).contains(&format!("applied {n} migration(s): {}", all.join(", "))),
+        "{}",
+        stdout(&up)
+    );
     let status = run(&["migrate", "status"], &env);
-    assert!(stdout(&status).contains(&format!("applied  {first}")));
-    assert!(stdout(&status).contains("1 applied, 0 pending, 0 unknown"));
+    assert!(stdout(&status).contains(&format!("applied  {last}")));
+    assert!(stdout(&status).contains(&format!("{n} applied, 0 pending, 0 unknown")));
     let again = run(&["migrate", "up"], &env);
     assert!(stdout(&again).contains("applied 0 migration(s): none"));
 
     let down = run(&["migrate", "down"], &env);
     assert!(down.status.success(), "{}", stderr(&down));
-    assert!(stdout(&down).contains(&format!("rolled back 1 migration(s): {first}")));
+    assert!(stdout(&down).contains(&format!("rolled back 1 migration(s): {last}")));
     let status = run(&["migrate", "status"], &env);
-    assert!(stdout(&status).contains("0 applied, 1 pending, 0 unknown"));
+    assert!(stdout(&status).contains(&format!("{} applied, 1 pending, 0 unknown", n - 1)));
 
     // A migration a newer binary applied: listed as unknown; `down` refuses to guess.
     assert!(run(&["migrate", "up"], &env).status.success());
@@ -77,7 +88,7 @@ async fn migrate_status_up_and_down_on_a_fresh_database() {
         stderr(&down)
     );
     let status = run(&["migrate", "status"], &env);
-    assert!(stdout(&status).contains("1 applied, 0 pending, 1 unknown"));
+    assert!(stdout(&status).contains(&format!("{n} applied, 0 pending, 1 unknown")));
 }
 
 #[test]

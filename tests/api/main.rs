@@ -20,6 +20,7 @@ mod pagination;
 mod persisted;
 mod rate_limit;
 mod schema;
+mod seed;
 mod session_fields;
 mod statements;
 mod telemetry;

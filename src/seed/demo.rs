@@ -1,15 +1,13 @@
-//! The demo data set: a realistic, deterministic set of organizers, events, sessions,
-//! speakers, sponsors, assets and registrants, written only into an empty database.
+//! The demo data set: a small, realistic, deterministic set of organizers, events,
+//! sessions, speakers, sponsors, assets and registrants (a few thousand rows).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    IntoActiveModel, PaginatorTrait, TransactionTrait,
-};
+use sea_orm::DbErr;
+
+use super::bulk::Sink;
 
 use crate::{
-    auth::password,
     entity::{
         enums::{
             ActivityKind, RegistrationType, Role, SessionFormat, SessionVisibility, SponsorSize,
@@ -19,60 +17,8 @@ use crate::{
         session_activity, session_registration, session_speaker, session_sponsor, speaker,
         speaker_ticket_type, sponsor, ticket_type, user,
     },
+    progress::Progress,
 };
-
-/// The password of every demo account.
-pub const DEMO_PASSWORD: &str = "demo-password";
-
-/// Seeds the demo data set when the database has no users; returns whether it did.
-pub async fn seed_demo_if_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
-    if user::Entity::find().count(db).await? > 0 {
-        tracing::info!("database already has data; demo data not loaded");
-        return Ok(false);
-    }
-    let hash = password::hash(DEMO_PASSWORD.to_owned())
-        .await
-        .map_err(|_| anyhow::anyhow!("hashing the demo password failed"))?;
-    let data = DemoData::generate(&hash);
-    let txn = db.begin().await?;
-    data.insert(&txn).await?;
-    if txn.get_database_backend() == DbBackend::Postgres {
-        reset_sequences(&txn).await?;
-    }
-    txn.commit().await?;
-    tracing::info!(
-        users = data.users.len(),
-        events = data.events.len(),
-        sessions = data.sessions.len(),
-        registrations = data.registrations.len(),
-        "demo data loaded"
-    );
-    Ok(true)
-}
-
-/// The demo rows use explicit ids (so the README's examples can name them); move
-/// PostgreSQL's id sequences past them so later inserts do not collide.
-async fn reset_sequences(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    for table in [
-        "organizers",
-        "events",
-        "users",
-        "sessions",
-        "ticket_types",
-        "event_tickets",
-        "session_registrations",
-        "speakers",
-        "sponsors",
-        "mux_assets",
-        "session_activities",
-    ] {
-        db.execute_unprepared(&format!(
-            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-        ))
-        .await?;
-    }
-    Ok(())
-}
 
 const FIRST_NAMES: &[&str] = &[
     "Ava", "Liam", "Noah", "Mia", "Zoe", "Omar", "Priya", "Chen", "Sofia", "Mateo", "Aisha",
@@ -101,7 +47,7 @@ const TITLES: &[&str] = &[
 ];
 
 /// Every row of the demo set, generated from a fixed seed.
-struct DemoData {
+pub(super) struct DemoData {
     organizers: Vec<organizer::Model>,
     events: Vec<event::Model>,
     users: Vec<user::Model>,
@@ -130,7 +76,31 @@ fn at(days: i64, hours: i64) -> DateTime<Utc> {
 }
 
 impl DemoData {
-    fn generate(password_hash: &str) -> Self {
+    /// How many rows [`DemoData::insert`] writes.
+    pub(super) fn rows(&self) -> u64 {
+        [
+            self.organizers.len(),
+            self.events.len(),
+            self.users.len(),
+            self.event_admins.len(),
+            self.organizer_admins.len(),
+            self.sessions.len(),
+            self.ticket_types.len(),
+            self.tickets.len(),
+            self.registrations.len(),
+            self.speakers.len(),
+            self.session_speakers.len(),
+            self.speaker_ticket_types.len(),
+            self.sponsors.len(),
+            self.session_sponsors.len(),
+            self.assets.len(),
+            self.activities.len(),
+        ]
+        .iter()
+        .sum::<usize>() as u64
+    }
+
+    pub(super) fn generate(password_hash: &str) -> Self {
         let mut rng = StdRng::seed_from_u64(2026);
         let created = at(-60, 0);
         let mut d = DemoData {
@@ -578,43 +548,43 @@ impl DemoData {
         d
     }
 
-    async fn insert(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
-        insert_all::<organizer::Entity, _>(db, &self.organizers).await?;
-        insert_all::<event::Entity, _>(db, &self.events).await?;
-        insert_all::<user::Entity, _>(db, &self.users).await?;
-        insert_all::<organizer_admin::Entity, _>(db, &self.organizer_admins).await?;
-        insert_all::<event_admin::Entity, _>(db, &self.event_admins).await?;
-        insert_all::<ticket_type::Entity, _>(db, &self.ticket_types).await?;
-        insert_all::<session::Entity, _>(db, &self.sessions).await?;
-        insert_all::<event_ticket::Entity, _>(db, &self.tickets).await?;
-        insert_all::<session_registration::Entity, _>(db, &self.registrations).await?;
-        insert_all::<speaker::Entity, _>(db, &self.speakers).await?;
-        insert_all::<session_speaker::Entity, _>(db, &self.session_speakers).await?;
-        insert_all::<speaker_ticket_type::Entity, _>(db, &self.speaker_ticket_types).await?;
-        insert_all::<sponsor::Entity, _>(db, &self.sponsors).await?;
-        insert_all::<session_sponsor::Entity, _>(db, &self.session_sponsors).await?;
-        insert_all::<mux_asset::Entity, _>(db, &self.assets).await?;
-        insert_all::<session_activity::Entity, _>(db, &self.activities).await?;
+    pub(super) async fn insert(
+        &self,
+        sink: &mut Sink<'_>,
+        progress: &Progress,
+    ) -> Result<(), DbErr> {
+        sink.insert::<organizer::Entity, _>(&self.organizers, progress)
+            .await?;
+        sink.insert::<event::Entity, _>(&self.events, progress)
+            .await?;
+        sink.insert::<user::Entity, _>(&self.users, progress)
+            .await?;
+        sink.insert::<organizer_admin::Entity, _>(&self.organizer_admins, progress)
+            .await?;
+        sink.insert::<event_admin::Entity, _>(&self.event_admins, progress)
+            .await?;
+        sink.insert::<ticket_type::Entity, _>(&self.ticket_types, progress)
+            .await?;
+        sink.insert::<session::Entity, _>(&self.sessions, progress)
+            .await?;
+        sink.insert::<event_ticket::Entity, _>(&self.tickets, progress)
+            .await?;
+        sink.insert::<session_registration::Entity, _>(&self.registrations, progress)
+            .await?;
+        sink.insert::<speaker::Entity, _>(&self.speakers, progress)
+            .await?;
+        sink.insert::<session_speaker::Entity, _>(&self.session_speakers, progress)
+            .await?;
+        sink.insert::<speaker_ticket_type::Entity, _>(&self.speaker_ticket_types, progress)
+            .await?;
+        sink.insert::<sponsor::Entity, _>(&self.sponsors, progress)
+            .await?;
+        sink.insert::<session_sponsor::Entity, _>(&self.session_sponsors, progress)
+            .await?;
+        sink.insert::<mux_asset::Entity, _>(&self.assets, progress)
+            .await?;
+        sink.insert::<session_activity::Entity, _>(&self.activities, progress)
+            .await?;
         Ok(())
     }
-}
-
-/// Multi-row inserts in chunks that stay under both backends' bound-parameter limits.
-pub async fn insert_all<E, M>(db: &impl ConnectionTrait, rows: &[M]) -> Result<(), DbErr>
-where
-    E: EntityTrait,
-    M: IntoActiveModel<E::ActiveModel> + Clone,
-    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
-{
-    for chunk in rows.chunks(200) {
-        E::insert_many(
-            chunk
-                .iter()
-                .cloned()
-                .map(IntoActiveModel::into_active_model),
-        )
-        .exec_without_returning(db)
-        .await?;
-    }
-    Ok(())
 }

@@ -1,0 +1,275 @@
+//! Deterministic data sets: the small demo set, and synthetic sets up to a million
+//! registrations for benchmarks, bulk-loaded into an empty database.
+
+mod bulk;
+mod demo;
+mod synthetic;
+
+use anyhow::Context;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, PaginatorTrait,
+    TransactionTrait, sqlx,
+};
+
+use bulk::Sink;
+pub use bulk::{insert_all, insert_rows};
+pub use synthetic::Dimensions;
+
+use crate::{
+    auth::password,
+    entity::{organizer, user},
+    progress::Progress,
+};
+
+/// The password of every demo account (and of the accounts that can log in in the
+/// synthetic sets).
+pub const DEMO_PASSWORD: &str = "demo-password";
+
+/// Which data set `seed` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Size {
+    /// The hand-shaped demo set the server loads into an empty embedded database.
+    Demo,
+    /// A few thousand rows in a second or two: CI smoke benchmarks and tests.
+    Small,
+    /// About 300,000 rows.
+    Medium,
+    /// About 1.6 million rows: 1,000,000 registrations, 100,000 of them in session 1.
+    Large,
+}
+
+/// What seeding does when the database already holds data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnExisting {
+    /// Refuse, changing nothing.
+    Refuse,
+    /// Delete every row of every table first (in the same transaction as the load).
+    Replace,
+}
+
+/// The database already had data and seeding was told not to replace it.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the database already holds data; seed only writes into an empty database (pass --replace to delete everything first)"
+)]
+pub struct NotEmpty;
+
+/// Every table, children before parents, for deleting in an order foreign keys allow.
+const TABLES_CHILDREN_FIRST: [&str; 16] = [
+    "session_activities",
+    "session_registrations",
+    "speaker_ticket_types",
+    "session_speakers",
+    "session_sponsors",
+    "mux_assets",
+    "speakers",
+    "sponsors",
+    "event_tickets",
+    "ticket_types",
+    "sessions",
+    "event_admins",
+    "organizer_admins",
+    "events",
+    "users",
+    "organizers",
+];
+
+/// Rows the data set `size` has, when known before generating it.
+pub fn expected_rows(size: Size) -> Option<u64> {
+    match size {
+        Size::Demo => None,
+        _ => Some(Dimensions::of(size).rows()),
+    }
+}
+
+/// Whether the database holds any users or organizers.
+async fn has_data(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(user::Entity::find().count(db).await? > 0 || organizer::Entity::find().count(db).await? > 0)
+}
+
+/// Writes the data set `size` in one transaction and returns the number of rows
+/// written. `progress` counts rows as they go.
+pub async fn seed(
+    db: &DatabaseConnection,
+    size: Size,
+    on_existing: OnExisting,
+    progress: &Progress,
+) -> anyhow::Result<u64> {
+    // One hash for every account that can log in: argon2 is slow on purpose.
+    let hash = password::hash(DEMO_PASSWORD.to_owned())
+        .await
+        .map_err(|_| anyhow::anyhow!("hashing the demo password failed"))?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        // COPY needs the driver's own connection; the whole load is one transaction on it.
+        let mut txn = db.get_postgres_connection_pool().begin().await?;
+        let has_data: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM organizers)",
+        )
+        .fetch_one(&mut *txn)
+        .await?;
+        if has_data {
+            match on_existing {
+                OnExisting::Refuse => return Err(NotEmpty.into()),
+                OnExisting::Replace => {
+                    // Table names from the constant list above, nothing from outside.
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "TRUNCATE {} CASCADE",
+                        TABLES_CHILDREN_FIRST.join(", ")
+                    )))
+                    .execute(&mut *txn)
+                    .await
+                    .context("emptying the database failed")?;
+                }
+            }
+        }
+        let rebuild = detach_indexes(&mut txn).await?;
+        let rows = generate(&mut Sink::Copy(&mut txn), size, &hash, progress).await?;
+        // Index builds sort in memory up to this much; the setting ends with the transaction.
+        sqlx::raw_sql("SET LOCAL maintenance_work_mem = '256MB'")
+            .execute(&mut *txn)
+            .await?;
+        for statement in rebuild {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(&mut *txn)
+                .await
+                .context("rebuilding an index after the load failed")?;
+        }
+        sqlx::raw_sql(sqlx::AssertSqlSafe(reset_sequences_sql()))
+            .execute(&mut *txn)
+            .await?;
+        // Fresh statistics, so the first queries after a bulk load get good plans.
+        sqlx::raw_sql("ANALYZE").execute(&mut *txn).await?;
+        txn.commit().await?;
+        return Ok(rows);
+    }
+    let txn = db.begin().await?;
+    if has_data(&txn).await? {
+        match on_existing {
+            OnExisting::Refuse => return Err(NotEmpty.into()),
+            OnExisting::Replace => {
+                for table in TABLES_CHILDREN_FIRST {
+                    txn.execute_unprepared(&format!("DELETE FROM {table}"))
+                        .await
+                        .context("emptying the database failed")?;
+                }
+            }
+        }
+    }
+    let rows = generate(&mut Sink::Statements(&txn), size, &hash, progress).await?;
+    txn.commit().await?;
+    db.execute_unprepared("ANALYZE").await?;
+    Ok(rows)
+}
+
+/// The tables that get most rows: their secondary indexes and foreign keys are dropped
+/// for the load and rebuilt after it (one sort per index and one join per foreign key
+/// instead of a lookup per row), inside the load's transaction, so a failure rolls
+/// back to the original schema.
+const BULK_TABLES: &[&str] = &["users", "event_tickets", "session_registrations"];
+
+/// Drops the secondary indexes and foreign keys of [`BULK_TABLES`] and returns the
+/// statements that recreate them, read from the catalog (so they match the migrations).
+async fn detach_indexes(txn: &mut sqlx::PgConnection) -> anyhow::Result<Vec<String>> {
+    let tables: Vec<String> = BULK_TABLES.iter().map(|t| (*t).to_owned()).collect();
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.indexname::text, i.indexdef::text FROM pg_indexes i \
+         WHERE i.schemaname = current_schema() AND i.tablename = ANY($1) \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.contype IN ('p', 'u', 'x') \
+           AND c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass) \
+         ORDER BY i.indexname",
+    )
+    .bind(&tables)
+    .fetch_all(&mut *txn)
+    .await?;
+    let foreign_keys: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT cl.relname::text, c.conname::text, pg_get_constraintdef(c.oid) \
+         FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid \
+         JOIN pg_namespace n ON n.oid = cl.relnamespace \
+         WHERE c.contype = 'f' AND n.nspname = current_schema() AND cl.relname = ANY($1) \
+         ORDER BY cl.relname, c.conname",
+    )
+    .bind(&tables)
+    .fetch_all(&mut *txn)
+    .await?;
+    let mut rebuild = Vec::new();
+    for (name, definition) in indexes {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX \"{name}\"")))
+            .execute(&mut *txn)
+            .await?;
+        rebuild.push(definition);
+    }
+    for (table, name, definition) in foreign_keys {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE \"{table}\" DROP CONSTRAINT \"{name}\""
+        )))
+        .execute(&mut *txn)
+        .await?;
+        rebuild.push(format!(
+            "ALTER TABLE \"{table}\" ADD CONSTRAINT \"{name}\" {definition}"
+        ));
+    }
+    Ok(rebuild)
+}
+
+async fn generate(
+    sink: &mut Sink<'_>,
+    size: Size,
+    hash: &str,
+    progress: &Progress,
+) -> Result<u64, DbErr> {
+    Ok(match size {
+        Size::Demo => {
+            let data = demo::DemoData::generate(hash);
+            data.insert(sink, progress).await?;
+            data.rows()
+        }
+        Size::Small | Size::Medium | Size::Large => {
+            let dims = Dimensions::of(size);
+            synthetic::insert(sink, &dims, hash, progress).await?;
+            dims.rows()
+        }
+    })
+}
+
+/// Seeds the demo data set when the database has no users; returns whether it did.
+pub async fn seed_demo_if_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    if has_data(db).await? {
+        tracing::info!("database already has data; demo data not loaded");
+        return Ok(false);
+    }
+    let progress = Progress::hidden("demo data", "rows");
+    match seed(db, Size::Demo, OnExisting::Refuse, &progress).await {
+        Ok(rows) => {
+            tracing::info!(rows, "demo data loaded");
+            Ok(true)
+        }
+        // Another instance seeded it between the check and the load.
+        Err(e) if e.is::<NotEmpty>() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The seeded rows use explicit ids (so examples and benchmarks can name them); move
+/// PostgreSQL's id sequences past them so later inserts do not collide.
+fn reset_sequences_sql() -> String {
+    [
+        "organizers",
+        "events",
+        "users",
+        "sessions",
+        "ticket_types",
+        "event_tickets",
+        "session_registrations",
+        "speakers",
+        "sponsors",
+        "mux_assets",
+        "session_activities",
+    ]
+    .iter()
+    .map(|table| {
+        format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false);"
+        )
+    })
+    .collect()
+}
