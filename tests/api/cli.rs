@@ -3,7 +3,7 @@
 
 use std::process::{Command, Output};
 
-use migration::{MigrationName, Migrator, MigratorTrait};
+use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database};
 
 use super::helpers::{Scratch, TEST_SECRET};
