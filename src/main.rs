@@ -306,7 +306,10 @@ async fn serve_until_signal(config: &Config, serve: &ServeConfig) -> anyhow::Res
     tracing::info!(%addr, "listening");
     println!("session-analytics is listening on http://{addr}");
     println!("  GraphiQL:   http://{addr}/graphql");
-    println!("  Health:     http://{addr}/health");
+    println!("  Health:     http://{addr}/health (liveness), http://{addr}/ready (readiness)");
+    if config.telemetry.metrics_enabled {
+        println!("  Metrics:    http://{addr}/metrics");
+    }
     if config.wants_demo_data() {
         println!(
             "  Log in with the `login` mutation as super.admin@example.com, organizer.admin@example.com,\n  event.admin@example.com or attendee@example.com, password `demo-password`,\n  then send the token as `Authorization: Bearer <token>`."
