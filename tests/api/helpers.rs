@@ -139,10 +139,19 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
 /// With `TEST_LOG_FILE` set, every test server logs into that file (more verbosely than
 /// production does), so CI can check that the whole suite logged no personal data,
 /// secret or token (`.ci/check-logs`).
+///
+/// Without it, a bare global subscriber is installed all the same. tracing caches each
+/// log call site's interest process-wide; with only one subscriber registered (a test's
+/// thread-local capture in `telemetry.rs`), a call site first reached by a thread with no
+/// subscriber is cached as "never" and the capturing test misses its line. A second,
+/// global subscriber makes tracing ask every subscriber instead.
 fn capture_logs() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let Some(path) = std::env::var_os("TEST_LOG_FILE") else {
+            let _ = tracing_subscriber::util::SubscriberInitExt::try_init(
+                tracing_subscriber::registry(),
+            );
             return;
         };
         let file = std::fs::OpenOptions::new()
