@@ -279,10 +279,22 @@ async fn export(
             let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             transfer::export(&db, &mut out, &progress, event).await?
         }
+        // A device, a pipe or a socket (`-o /dev/null`, a FIFO) is written as it is:
+        // renaming a file over it would replace it with a regular file.
+        Some(path) if std::fs::metadata(path).is_ok_and(|meta| !meta.file_type().is_file()) => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            let mut out = BufWriter::with_capacity(1 << 16, file);
+            transfer::export(&db, &mut out, &progress, event).await?
+        }
         Some(path) => {
             // Written beside the target and renamed at the end: a failed export never
             // leaves a truncated file under the requested name.
-            let partial = path.with_extension("partial");
+            let mut partial = path.as_os_str().to_owned();
+            partial.push(".partial");
+            let partial = PathBuf::from(partial);
             let file = std::fs::File::create(&partial)
                 .with_context(|| format!("cannot create {}", partial.display()))?;
             let mut out = BufWriter::with_capacity(1 << 16, file);

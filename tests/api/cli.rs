@@ -258,3 +258,33 @@ async fn import_and_export_on_the_binary_keep_stdout_clean_and_fail_plainly() {
     );
     assert!(stderr(&exported).contains("exported 1 records"));
 }
+
+#[tokio::test]
+async fn export_into_a_pipe_writes_through_it_and_leaves_it_a_pipe() {
+    // `export -o /dev/null` (or a FIFO) once renamed a regular file over the device.
+    use std::os::unix::fs::FileTypeExt;
+
+    let mut scratch = Scratch::new();
+    let url = scratch.database_url().await;
+    let env = [("DATABASE_URL", url.as_str()), ("JWT_SECRET", TEST_SECRET)];
+    let fifo = scratch.path().join("export.fifo");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("reads the pipe"))
+    };
+    let exported = run(
+        &["export", "--output", fifo.to_str().expect("a UTF-8 path")],
+        &env,
+    );
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    assert!(stderr(&exported).contains("exported 0 records"));
+    // Checked before joining: had the pipe been replaced, its reader would wait forever.
+    let meta = std::fs::symlink_metadata(&fifo).expect("the pipe is still there");
+    assert!(meta.file_type().is_fifo(), "{:?}", meta.file_type());
+    assert_eq!(reader.join().expect("the reader finishes"), "");
+}
