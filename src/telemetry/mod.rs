@@ -285,6 +285,7 @@ fn route_of(path: &str) -> &'static str {
     match path {
         "/graphql" => "/graphql",
         "/health" => "/health",
+        "/ready" => "/ready",
         "/metrics" => "/metrics",
         _ => "other",
     }
@@ -301,5 +302,20 @@ fn outcome_of_status(status: u16) -> &'static str {
         503 => "SERVICE_UNAVAILABLE",
         400..=499 => "BAD_REQUEST",
         _ => "INTERNAL",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route_of;
+
+    #[test]
+    fn only_our_routes_are_named_in_logs() {
+        for route in ["/graphql", "/health", "/ready", "/metrics"] {
+            assert_eq!(route_of(route), route);
+        }
+        for path in ["/", "/graphql/", "/users/alice@example.com", "/READY"] {
+            assert_eq!(route_of(path), "other");
+        }
     }
 }
