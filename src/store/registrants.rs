@@ -137,6 +137,15 @@ fn push_keyset(sql: &mut Sql, order: RegistrantOrder, key: &RegistrantKey, id: i
             sql.bind(*seconds);
         }
     };
+    // The leading `k >= x` (`<=` when descending) is implied by what follows; it is
+    // there because an OR is no index bound: with it the scan starts at the cursor
+    // instead of at the session's first row.
+    sql.push(" AND ")
+        .push(column)
+        .push(" ")
+        .push(key_cmp)
+        .push("= ");
+    bind_key(sql);
     sql.push(" AND (")
         .push(column)
         .push(" ")
@@ -152,35 +161,94 @@ fn push_keyset(sql: &mut Sql, order: RegistrantOrder, key: &RegistrantKey, id: i
         .push("))");
 }
 
-/// The requested page of registrants for each session, in one statement.
+/// The same order over the columns of one branch's limited rows (`p`), to number them.
+fn branch_order_sql(order: RegistrantOrder) -> &'static str {
+    match order {
+        RegistrantOrder::RegistrationDateAsc => "p.registered_at ASC, p.registration_id ASC",
+        RegistrantOrder::RegistrationDateDesc => "p.registered_at DESC, p.registration_id DESC",
+        RegistrantOrder::LastNameAsc => "p.sort_name ASC, p.registration_id ASC",
+        RegistrantOrder::EngagementDesc => "p.watch_time_seconds DESC, p.registration_id ASC",
+    }
+}
+
+/// Sessions per statement. SQLite allows at most 500 terms in a compound `SELECT`
+/// (`SQLITE_MAX_COMPOUND_SELECT`), and a branch binds up to 8 values; 250 branches
+/// stay well inside both limits and above the default page size (100), so a page of
+/// sessions still costs one statement.
+const SESSIONS_PER_STATEMENT: usize = 250;
+
+/// The requested page of registrants for each session: one statement per 250 sessions.
+///
+/// Each session is its own `UNION ALL` branch, `WHERE r.session_id = ? ... ORDER BY ...
+/// LIMIT n`, so the database walks the session's index in page order and stops after
+/// `n` matching rows instead of ranking every registration of the session (a window
+/// over `PARTITION BY session_id` sorts them all: 304 ms at 100,000 registrants).
 pub async fn pages(
     db: &DatabaseConnection,
     session_ids: &[i64],
     args: &RegistrantPageArgs,
 ) -> Result<HashMap<i64, Vec<RegistrantRow>>, DbErr> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
-        "SELECT * FROM (SELECT r.id AS registration_id, r.session_id, r.event_ticket_id, \
-         t.holder_user_id AS user_id, u.first_name, u.last_name, u.email, u.phone_number, \
-         r.attended, r.registered_at, r.registration_type, r.watch_time_seconds, ",
-    )
-    .push(SORT_NAME)
-    .push(" AS sort_name, ROW_NUMBER() OVER (PARTITION BY r.session_id ORDER BY ")
-    .push(order_sql(args.order))
-    .push(") AS rn")
-    .push(FROM_JOINED)
-    .bind_list(session_ids);
-    push_filter(&mut sql, &args.filter);
-    if let Some((key, id)) = &args.after {
-        push_keyset(&mut sql, args.order, key, *id);
+    let mut rows = Vec::new();
+    for chunk in session_ids.chunks(SESSIONS_PER_STATEMENT) {
+        let statement = page_statement(db.get_database_backend(), chunk, args);
+        rows.extend(RegistrantRow::find_by_statement(statement).all(db).await?);
     }
-    sql.push(") ranked WHERE rn <= ")
-        .bind(args.limit as i64)
-        .push(" ORDER BY session_id, rn");
-    let rows = RegistrantRow::find_by_statement(sql.build())
-        .all(db)
-        .await?;
     Ok(group_by(rows, |r| r.session_id))
+}
+
+fn page_statement(
+    backend: sea_orm::DbBackend,
+    session_ids: &[i64],
+    args: &RegistrantPageArgs,
+) -> sea_orm::Statement {
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT * FROM (");
+    if session_ids.is_empty() {
+        // Keeps the statement valid; `session_id = NULL` matches nothing.
+        push_branch(&mut sql, None, args);
+    }
+    for (i, id) in session_ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        push_branch(&mut sql, Some(*id), args);
+    }
+    // UNION ALL promises no order (PostgreSQL may run branches in parallel), so each
+    // branch numbers its own rows and the few hundred rows are sorted once here.
+    sql.push(") pages ORDER BY session_id, rn");
+    sql.build()
+}
+
+/// `SELECT p.*, ROW_NUMBER() ... FROM (<one session's rows, ordered, limited>) p`.
+/// The inner `SELECT` is wrapped because SQLite accepts `ORDER BY`/`LIMIT` only on the
+/// last term of a compound `SELECT`.
+fn push_branch(sql: &mut Sql, session_id: Option<i64>, args: &RegistrantPageArgs) {
+    sql.push("SELECT p.*, ROW_NUMBER() OVER (ORDER BY ")
+        .push(branch_order_sql(args.order))
+        .push(
+            ") AS rn FROM (SELECT r.id AS registration_id, r.session_id, r.event_ticket_id, \
+             t.holder_user_id AS user_id, u.first_name, u.last_name, u.email, u.phone_number, \
+             r.attended, r.registered_at, r.registration_type, r.watch_time_seconds, ",
+        )
+        .push(SORT_NAME)
+        .push(
+            " AS sort_name FROM session_registrations r \
+             JOIN event_tickets t ON t.id = r.event_ticket_id \
+             JOIN users u ON u.id = t.holder_user_id WHERE r.session_id = ",
+        );
+    match session_id {
+        Some(id) => sql.bind(id),
+        None => sql.push("NULL"),
+    };
+    push_filter(sql, &args.filter);
+    if let Some((key, id)) = &args.after {
+        push_keyset(sql, args.order, key, *id);
+    }
+    sql.push(" ORDER BY ")
+        .push(order_sql(args.order))
+        .push(" LIMIT ")
+        .bind(args.limit as i64)
+        .push(") p");
 }
 
 #[derive(FromQueryResult)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 use session_analytics::entity::{
     enums::{RegistrationType, Role, SessionFormat},
-    event_ticket, session_registration, user,
+    event_ticket, session, session_registration, user,
 };
 
 use crate::{
@@ -853,6 +853,96 @@ async fn registrant_pages_of_another_session_do_not_mix_in() {
         reply.data()["session"]["registeredHolderUsers"],
         json!({ "totalCount": 2, "nodes": [{ "eventTicketId": "1000" }, { "eventTicketId": "1005" }] })
     );
+}
+
+/// More sessions in one batch than SQLite allows terms in a compound `SELECT` (500):
+/// the registrant pages are one `UNION ALL` branch per session, so the store must split
+/// the batch. Every session still gets exactly its own registrants, in page order.
+#[tokio::test]
+async fn registrant_pages_of_more_sessions_than_one_statement_holds_stay_apart_and_ordered() {
+    const SESSIONS: i64 = 510;
+    let mut scratch = crate::helpers::Scratch::new();
+    let url = scratch.database_url().await;
+    let mut config = crate::helpers::test_config(scratch.path(), url);
+    config.limits.max_page_size = 600;
+    let app = crate::helpers::spawn_with_config(config, scratch).await;
+    load(&app.db).await;
+    let (mut sessions, mut users, mut tickets, mut registrations) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..SESSIONS {
+        let id = 50_000 + i;
+        sessions.push(bare_session(
+            id,
+            EVENT_B,
+            &format!("Batch {i}"),
+            t(11, 9) + Duration::minutes(i),
+        ));
+        for k in 0..2 {
+            let n = id * 10 + k;
+            users.push(user_row(
+                n,
+                &format!("b{n}@batch.test"),
+                "Batch",
+                &format!("User{n}"),
+                Role::Attendee,
+            ));
+            tickets.push(event_ticket::Model {
+                id: n,
+                event_id: EVENT_A,
+                ticket_type_id: 10,
+                holder_user_id: n,
+                purchaser_user_id: n,
+                created_at: nov(1, 0),
+            });
+            registrations.push(session_registration::Model {
+                id: n,
+                session_id: id,
+                event_ticket_id: n,
+                registration_type: RegistrationType::Registered,
+                registered_at: nov(2, 0),
+                attended: true,
+                // The second registrant watched longer, so it comes first.
+                watch_time_seconds: 10 + 10 * k as i32,
+            });
+        }
+    }
+    insert::<session::Entity, _>(&app.db, &sessions).await;
+    insert::<user::Entity, _>(&app.db, &users).await;
+    insert::<event_ticket::Entity, _>(&app.db, &tickets).await;
+    insert::<session_registration::Entity, _>(&app.db, &registrations).await;
+
+    let reply = run(
+        &app,
+        "query($id: ID!) { event(id: $id) { sessions(first: 600) { nodes { id \
+         registeredHolderUsers(first: 1, orderBy: ENGAGEMENT_DESC) { totalCount \
+         pageInfo { hasNextPage } nodes { eventTicketId } } } } } }",
+        json!({ "id": EVENT_B.to_string() }),
+    )
+    .await;
+    let nodes = reply.data()["event"]["sessions"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut checked = 0;
+    for node in &nodes {
+        let Some(id) = node["id"].as_str().and_then(|id| id.parse::<i64>().ok()) else {
+            panic!("session without an id: {node}");
+        };
+        if id < 50_000 {
+            continue;
+        }
+        assert_eq!(
+            node["registeredHolderUsers"],
+            json!({
+                "totalCount": 2,
+                "pageInfo": { "hasNextPage": true },
+                "nodes": [{ "eventTicketId": (id * 10 + 1).to_string() }],
+            }),
+            "session {id}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, SESSIONS, "{}", reply.body);
 }
 
 // ---------------------------------------------------------------------------------------
