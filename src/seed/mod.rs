@@ -140,6 +140,13 @@ pub async fn seed(
         // Fresh statistics, so the first queries after a bulk load get good plans.
         sqlx::raw_sql("ANALYZE").execute(&mut *txn).await?;
         txn.commit().await?;
+        // And a visibility map: until a VACUUM, PostgreSQL prices index-only scans as
+        // heap reads and planned small sessions' pages as parallel sequential scans of
+        // every ticket (80 ms instead of 3: docs/PERFORMANCE.md). VACUUM cannot run in
+        // the load's transaction, so it follows it.
+        db.execute_unprepared(&format!("VACUUM {}", BULK_TABLES.join(", ")))
+            .await
+            .context("vacuuming after the load failed")?;
         return Ok(rows);
     }
     let txn = db.begin().await?;
