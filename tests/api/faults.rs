@@ -279,9 +279,11 @@ async fn a_database_that_goes_away_mid_run_gives_service_unavailable_and_is_serv
     }
 
     // A restart while nobody asks: every pooled connection dies, the database is back
-    // before the next request. Not one request may fail on a dead pooled connection.
+    // before the next request. Not one request may fail on a dead pooled connection: a
+    // connection idle this long is pinged, found dead and replaced before it is used.
     proxy.cut_and_wait().await;
     proxy.restore();
+    tokio::time::sleep(db::PING_IF_IDLE_FOR).await;
     for reply in several_at_once(&app, &token).await {
         assert_eq!(reply.data()["session"]["title"], "Keynote");
     }
@@ -297,9 +299,11 @@ async fn a_database_that_goes_away_mid_run_gives_service_unavailable_and_is_serv
     );
 
     proxy.restore();
+    tokio::time::sleep(db::PING_IF_IDLE_FOR).await;
     // The same application, not restarted, serves again. Through the proxy the database
     // is back at once, so not even the first request may fail: every connection the
-    // cut killed is noticed and replaced before a request would use it.
+    // cut killed has been idle long enough to be pinged, found dead and replaced before
+    // a request would use it.
     assert_eq!(
         session_title(&app, &token).await.data()["session"]["title"],
         "Keynote"
@@ -344,6 +348,49 @@ async fn a_stopped_database_gives_service_unavailable_after_the_acquire_timeout_
         assert_eq!(reply.data()["session"]["title"], "Keynote");
     }
     assert_eq!(health(&app).await.0, 200);
+}
+
+#[tokio::test]
+async fn connections_killed_right_after_use_fail_at_most_one_request_each_then_it_serves_again() {
+    if !on_postgres() {
+        return;
+    }
+    let (app, proxy, _) = spawn_behind_proxy(Limits::default()).await;
+    let token = app.token(SUPER.0, SUPER.1);
+    for reply in several_at_once(&app, &token).await {
+        assert_eq!(reply.data()["session"]["title"], "Keynote");
+    }
+    // Every pooled connection (and no other) goes through the proxy.
+    let pooled = proxy.live.load(Ordering::SeqCst);
+    assert!(pooled > 0, "the pool holds connections");
+
+    // Killed and back at once, before any connection was idle long enough to be pinged
+    // on checkout: the request that lands on a dead connection may fail (that saves a
+    // round trip on every statement), but only with SERVICE_UNAVAILABLE, and the dead
+    // connection is then discarded, so at most one request per pooled connection fails.
+    proxy.cut_and_wait().await;
+    proxy.restore();
+    let mut failed = 0;
+    loop {
+        let reply = session_title(&app, &token).await;
+        if reply.body.get("errors").is_none() {
+            assert_eq!(reply.data()["session"]["title"], "Keynote");
+            break;
+        }
+        assert_database_unavailable(&reply);
+        failed += 1;
+        assert!(
+            failed <= pooled,
+            "{failed} requests failed on {pooled} dead pooled connections"
+        );
+    }
+    for reply in several_at_once(&app, &token).await {
+        assert_eq!(reply.data()["session"]["title"], "Keynote");
+    }
+    assert_eq!(
+        health(&app).await,
+        (200, json!({ "status": "ok", "database": "up" }))
+    );
 }
 
 /// The session query, five times concurrently (which opens more pooled connections).
