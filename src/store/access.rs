@@ -41,7 +41,8 @@ impl ViewerAccess {
 
 /// Loads the user and, for admins, their assignments (one statement each).
 pub async fn load(db: &DatabaseConnection, user_id: i64) -> Result<Option<ViewerAccess>, DbErr> {
-    let Some(user) = user::Entity::find_by_id(user_id).one(db).await? else {
+    // Through `people::users`, which leaves the password hash unread.
+    let Some(user) = super::people::users(db, &[user_id]).await?.remove(&user_id) else {
         return Ok(None);
     };
     let (event_ids, organizer_ids) = match user.role {

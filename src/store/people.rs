@@ -2,17 +2,29 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, Iterable, QueryFilter, QuerySelect,
+    sea_query::Expr,
+};
 
 use crate::entity::user;
 
 /// Users by id; ids with no user are absent from the map.
+///
+/// The password hash is not read (it comes back `None`): only `login` needs it, and it
+/// reads it by email. Every request loads its viewer through here.
 pub async fn users(
     db: &DatabaseConnection,
     ids: &[i64],
 ) -> Result<HashMap<i64, user::Model>, DbErr> {
     let rows = user::Entity::find()
+        .select_only()
+        .columns(
+            user::Column::iter().filter(|column| !matches!(column, user::Column::PasswordHash)),
+        )
+        .expr_as(Expr::value(Option::<String>::None), "password_hash")
         .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .into_model::<user::Model>()
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|u| (u.id, u)).collect())

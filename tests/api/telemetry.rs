@@ -596,6 +596,8 @@ fn check_operation_spans(spans: &[SpanData], statements: u64, parent: SpanId) ->
         assert!(system == "sqlite" || system == "postgresql", "{system}");
         let sql = attribute(child, "db.statement").expect("db.statement");
         assert!(sql.contains("SELECT") || sql.contains("select"), "{sql}");
+        // Loading the viewer (every request) never reads a password hash.
+        assert!(!sql.contains("\"users\".\"password_hash\""), "{sql}");
         assert!(child.start_time <= child.end_time);
         assert!(child.start_time >= operation.start_time && child.end_time <= operation.end_time);
     }
