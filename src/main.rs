@@ -134,10 +134,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", issued.token);
         }
         Some(Command::Seed { size, replace }) => {
-            let mut config = cli.config.clone();
-            // The seed replaces the demo set, never the other way round.
-            config.demo_data = session_analytics::config::DemoData::Never;
-            let (db, _, _) = startup::prepare(&config).await?;
+            // `open`, not `prepare`: seeding needs no signing keys (so no JWT_SECRET on
+            // PostgreSQL) and must not load the demo set first.
+            let (db, _) = startup::open(&cli.config).await?;
             let progress = session_analytics::progress::Progress::new(
                 "seed",
                 "rows",

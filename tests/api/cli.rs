@@ -288,3 +288,22 @@ async fn export_into_a_pipe_writes_through_it_and_leaves_it_a_pipe() {
     assert!(meta.file_type().is_fifo(), "{:?}", meta.file_type());
     assert_eq!(reader.join().expect("the reader finishes"), "");
 }
+
+#[tokio::test]
+async fn seed_needs_no_signing_secret_and_summarizes() {
+    // Seeding signs nothing: it must work without JWT_SECRET on an external database.
+    let mut scratch = Scratch::new();
+    let url = scratch.database_url().await;
+    let seeded = run(
+        &["seed", "--size", "small"],
+        &[("DATABASE_URL", url.as_str())],
+    );
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    assert!(stderr(&seeded).contains("seed: "), "{}", stderr(&seeded));
+    // A second seed refuses the database that now holds data.
+    let again = run(
+        &["seed", "--size", "small"],
+        &[("DATABASE_URL", url.as_str())],
+    );
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+}
