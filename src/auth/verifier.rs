@@ -45,8 +45,8 @@ impl Verifier {
             && jwks::ALGORITHMS.contains(&header.alg)
         {
             let email = external.verify(token, &header).await?;
-            return match people::by_email(db, &email).await? {
-                Some(user) => Ok(user.id),
+            return match people::id_by_email(db, &email).await? {
+                Some(id) => Ok(id),
                 None => Err(AppError::Unauthenticated(jwks::UNKNOWN_USER.into())),
             };
         }

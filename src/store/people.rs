@@ -37,3 +37,15 @@ pub async fn by_email(db: &DatabaseConnection, email: &str) -> Result<Option<use
         .one(db)
         .await
 }
+
+/// The id of the user with this email, reading nothing else (identity-provider tokens
+/// name their user by email).
+pub async fn id_by_email(db: &DatabaseConnection, email: &str) -> Result<Option<i64>, DbErr> {
+    user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .into_tuple()
+        .one(db)
+        .await
+}
