@@ -200,6 +200,18 @@ pub struct Delivery {
     #[arg(long, env = "APQ_CACHE_MAX_BYTES", default_value_t = 8 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..))]
     pub apq_cache_max_bytes: u64,
 
+    /// Cross-request cache of speakers, speaker ticket types, sponsors, assets and asset
+    /// creators: most values of each kind kept (least recently used go first); 0 turns
+    /// it off. Every write to those tables empties it before the next request (see
+    /// docs/PERFORMANCE.md).
+    #[arg(long, env = "SHARED_CACHE_ENTRIES", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub shared_cache_entries: u32,
+
+    /// Longest a value stays in the cross-request cache, for writers that bypass the
+    /// database triggers which otherwise empty it.
+    #[arg(long, env = "SHARED_CACHE_MAX_AGE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub shared_cache_max_age_seconds: u32,
+
     /// Trusted documents: a manifest file (graphql-codegen's `persisted-documents.json` or
     /// Apollo's `persisted-query-manifest.json`). When set, only its operations run and
     /// APQ registration is off.
@@ -229,6 +241,8 @@ impl Default for Delivery {
         Self {
             apq_cache_size: 1_000,
             apq_cache_max_bytes: 8 * 1024 * 1024,
+            shared_cache_entries: 10_000,
+            shared_cache_max_age_seconds: 60,
             trusted_documents: None,
             cors_allowed_origins: Vec::new(),
             cors_max_age_seconds: 600,

@@ -11,6 +11,7 @@ use crate::{
     config::Config,
     db::{self, StatementCounter},
     graphql,
+    graphql::cache::SharedCache,
     http::{self, AppState, Inner, edge::Edge, nulls::TypeIndex, persisted::PersistedQueries},
     rate_limit::{ClientAddress, RateLimiter},
     seed,
@@ -176,6 +177,10 @@ impl Application {
             persisted,
             edge,
             telemetry,
+            cache: SharedCache::new(
+                config.delivery.shared_cache_entries as usize,
+                Duration::from_secs(config.delivery.shared_cache_max_age_seconds.into()),
+            ),
         });
         let listener = TcpListener::bind(bind)
             .await

@@ -44,7 +44,10 @@ use session_analytics::{
     auth::Keys,
     config::{Limits, RateLimits, Secret},
     db,
-    graphql::{AppSchema, build_schema, context::RequestContext, loaders::Loaders, sdl},
+    graphql::{
+        AppSchema, build_schema, cache::RequestGeneration, context::RequestContext,
+        loaders::Loaders, sdl,
+    },
     rate_limit::{Client, RateLimiter},
     seed, store,
 };
@@ -160,10 +163,15 @@ impl Fixture {
     fn run(&self, caller: Caller, document: &str, variables: Json) -> Result<(), TestCaseError> {
         let user_id = self.viewers[caller.viewer];
         let schema = &self.schemas[usize::from(caller.production)];
+        let generation = RequestGeneration::default();
         let mut request = Request::new(document)
             .variables(Variables::from_json(variables.clone()))
-            .data(RequestContext::new(self.db.clone(), user_id))
-            .data(Loaders::new(self.db.clone(), user_id));
+            .data(RequestContext::new(
+                self.db.clone(),
+                user_id,
+                generation.clone(),
+            ))
+            .data(Loaders::new(self.db.clone(), user_id, None, generation));
         if let Some(id) = user_id {
             request = request.data(Client::User(id));
         }
@@ -1150,8 +1158,17 @@ fn the_generator_reaches_the_resolvers() {
         };
         let generated = generate(&fixture.model, &recipe);
         let request = Request::new(generated.document.clone())
-            .data(RequestContext::new(fixture.db.clone(), fixture.viewers[0]))
-            .data(Loaders::new(fixture.db.clone(), fixture.viewers[0]));
+            .data(RequestContext::new(
+                fixture.db.clone(),
+                fixture.viewers[0],
+                RequestGeneration::default(),
+            ))
+            .data(Loaders::new(
+                fixture.db.clone(),
+                fixture.viewers[0],
+                None,
+                RequestGeneration::default(),
+            ));
         let response = fixture
             .runtime
             .block_on(fixture.schemas[0].execute(request));

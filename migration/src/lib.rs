@@ -2,8 +2,12 @@
 
 pub use sea_orm_migration::prelude::*;
 
+pub mod cache_generation;
 mod m20261128_000001_create_tables;
 mod m20261128_000002_registrant_indexes;
+mod m20261128_000003_session_stats;
+mod m20261128_000004_cache_generation;
+pub mod session_stats;
 
 pub struct Migrator;
 
@@ -13,6 +17,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_create_tables::Migration),
             Box::new(m20261128_000002_registrant_indexes::Migration),
+            Box::new(m20261128_000003_session_stats::Migration),
+            Box::new(m20261128_000004_cache_generation::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 use tokio::sync::OnceCell;
 
+use super::cache::RequestGeneration;
 use crate::{
     entity::event,
     error::{AppError, AppResult},
@@ -18,14 +19,21 @@ pub struct RequestContext {
     /// The verified token's user id; `None` for anonymous requests.
     user_id: Option<i64>,
     access: OnceCell<AppResult<Arc<ViewerAccess>>>,
+    /// Set from the viewer's row for the loaders' shared cache.
+    generation: RequestGeneration,
 }
 
 impl RequestContext {
-    pub fn new(db: DatabaseConnection, user_id: Option<i64>) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        user_id: Option<i64>,
+        generation: RequestGeneration,
+    ) -> Self {
         Self {
             db,
             user_id,
             access: OnceCell::new(),
+            generation,
         }
     }
 
@@ -43,7 +51,10 @@ impl RequestContext {
                     ));
                 };
                 match store::access::load(&self.db, user_id).await? {
-                    Some(access) => Ok(Arc::new(access)),
+                    Some(access) => {
+                        let _ = self.generation.set(access.cache_generation);
+                        Ok(Arc::new(access))
+                    }
                     None => Err(AppError::Unauthenticated(
                         "the bearer token's user no longer exists".into(),
                     )),

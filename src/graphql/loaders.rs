@@ -2,13 +2,17 @@
 //!
 //! One `Loaders` value serves every key type (async-graphql keeps a queue per key
 //! type), and a fresh `DataLoader<Loaders>` with a cache is made for each request, so
-//! cached rows never outlive the request or cross users.
+//! its per-request cache never outlives the request or crosses users. Speakers, their
+//! ticket types, sponsors, assets and users also go through the instance's
+//! [`SharedCache`](super::cache::SharedCache), which only ever holds rows that are the
+//! same for every viewer (access is checked on the session before they are reached).
 
 use std::{collections::HashMap, hash::Hash, sync::Arc, time::Duration};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
 
+use super::cache::{RequestGeneration, Section, SharedCache};
 use crate::entity::session;
 use crate::{
     entity::{mux_asset, ticket_type, user},
@@ -26,10 +30,13 @@ use crate::{
 /// The per-request loader.
 pub type RequestLoader = DataLoader<Loaders, HashMapCache>;
 
-/// Everything the loaders need: the connection and who is asking.
+/// Everything the loaders need: the connection, who is asking, and the shared cache
+/// with the generation this request runs under.
 pub struct Loaders {
     db: DatabaseConnection,
     viewer_id: Option<i64>,
+    cache: Option<Arc<SharedCache>>,
+    generation: RequestGeneration,
 }
 
 /// How long a loader waits for more keys before it runs a batch. Resolvers of one
@@ -38,11 +45,21 @@ pub struct Loaders {
 const BATCH_DELAY: Duration = Duration::from_micros(200);
 
 impl Loaders {
-    pub fn new(db: DatabaseConnection, viewer_id: Option<i64>) -> RequestLoader {
+    pub fn new(
+        db: DatabaseConnection,
+        viewer_id: Option<i64>,
+        cache: Option<Arc<SharedCache>>,
+        generation: RequestGeneration,
+    ) -> RequestLoader {
         // Batches run on spawned tasks; the telemetry spawner runs them in the
         // request's scope, so their statements count for the request.
         DataLoader::with_cache(
-            Self { db, viewer_id },
+            Self {
+                db,
+                viewer_id,
+                cache,
+                generation,
+            },
             telemetry::spawner(),
             HashMapCache::default(),
         )
@@ -62,6 +79,27 @@ fn answer<K: Copy + Eq + Hash, V: Clone>(
         .collect()
 }
 
+/// Values of `ids`: from the shared cache section `section` when the request knows its
+/// generation, the rest from `fetch` (which are then cached).
+async fn through_cache<V: Clone>(
+    loaders: &Loaders,
+    section: impl Fn(&SharedCache) -> &Section<V>,
+    ids: Vec<i64>,
+    fetch: impl AsyncFnOnce(&[i64]) -> Result<HashMap<i64, V>, AppError>,
+) -> Result<HashMap<i64, V>, AppError> {
+    let (Some(cache), Some(&generation)) = (&loaders.cache, loaders.generation.get()) else {
+        return fetch(&ids).await;
+    };
+    let section = section(cache);
+    let (mut found, missing) = section.get(generation, &ids);
+    if !missing.is_empty() {
+        let loaded = fetch(&missing).await?;
+        section.put(generation, loaded.iter().map(|(k, v)| (*k, v.clone())));
+        found.extend(loaded);
+    }
+    Ok(found)
+}
+
 fn ids<K>(keys: &[K], id: impl Fn(&K) -> i64) -> Vec<i64> {
     let mut ids: Vec<i64> = keys.iter().map(id).collect();
     ids.sort_unstable();
@@ -69,9 +107,10 @@ fn ids<K>(keys: &[K], id: impl Fn(&K) -> i64) -> Vec<i64> {
     ids
 }
 
-/// Declares a key newtype over an id whose value is a list of rows, loaded by `$fetch`.
+/// Declares a key newtype over an id whose value is a list of rows, loaded by `$fetch`
+/// through the shared cache's `$section`.
 macro_rules! list_loader {
-    ($key:ident, $label:literal, $row:ty, $fetch:path, $doc:literal) => {
+    ($key:ident, $label:literal, $section:ident, $row:ty, $fetch:path, $doc:literal) => {
         #[doc = $doc]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub i64);
@@ -81,10 +120,21 @@ macro_rules! list_loader {
             type Error = AppError;
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, AppError> {
-                telemetry::observe_batch($label, keys.len());
-                let found = $fetch(&self.db, &ids(keys, |k| k.0)).await?;
-                let found: HashMap<i64, Self::Value> =
-                    found.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+                let found = through_cache(
+                    self,
+                    |cache| &cache.$section,
+                    ids(keys, |k| k.0),
+                    async |ids: &[i64]| {
+                        telemetry::observe_batch($label, ids.len());
+                        let mut rows = $fetch(&self.db, ids).await?;
+                        // Ids with no rows are answered (and cached) as empty lists.
+                        Ok(ids
+                            .iter()
+                            .map(|id| (*id, Arc::new(rows.remove(id).unwrap_or_default())))
+                            .collect())
+                    },
+                )
+                .await?;
                 Ok(answer(keys, |k| k.0, &found, |_| Arc::new(Vec::new())))
             }
         }
@@ -94,6 +144,7 @@ macro_rules! list_loader {
 list_loader!(
     SpeakersKey,
     "speakers",
+    speakers,
     SpeakerRow,
     sessions::speakers,
     "The speakers of a session."
@@ -101,6 +152,7 @@ list_loader!(
 list_loader!(
     SpeakerTicketTypesKey,
     "speaker_ticket_types",
+    speaker_ticket_types,
     ticket_type::Model,
     sessions::speaker_ticket_types,
     "The ticket types of a speaker."
@@ -108,6 +160,7 @@ list_loader!(
 list_loader!(
     SponsorsKey,
     "sponsors",
+    sponsors,
     SponsorRow,
     sessions::sponsors,
     "The sponsors of a session."
@@ -115,6 +168,7 @@ list_loader!(
 list_loader!(
     AssetsKey,
     "assets",
+    assets,
     mux_asset::Model,
     sessions::assets,
     "The Mux assets of a session."
@@ -152,8 +206,16 @@ impl Loader<UserKey> for Loaders {
     type Error = AppError;
 
     async fn load(&self, keys: &[UserKey]) -> Result<HashMap<UserKey, user::Model>, AppError> {
-        telemetry::observe_batch("users", keys.len());
-        let found = people::users(&self.db, &ids(keys, |k| k.0)).await?;
+        let found = through_cache(
+            self,
+            |cache| &cache.users,
+            ids(keys, |k| k.0),
+            async |ids: &[i64]| {
+                telemetry::observe_batch("users", ids.len());
+                Ok(people::users(&self.db, ids).await?)
+            },
+        )
+        .await?;
         Ok(keys
             .iter()
             .filter_map(|k| found.get(&k.0).map(|u| (*k, u.clone())))

@@ -1,6 +1,7 @@
 //! The GraphQL schema: types, resolvers, loaders and the per-request context.
 
 pub mod batch;
+pub mod cache;
 pub mod context;
 pub mod guard;
 pub mod limits;

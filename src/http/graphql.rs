@@ -46,7 +46,9 @@ use super::{
 };
 use crate::{
     error::AppError,
-    graphql::{context::RequestContext, limits::count_tokens, loaders::Loaders},
+    graphql::{
+        cache::RequestGeneration, context::RequestContext, limits::count_tokens, loaders::Loaders,
+    },
     rate_limit::{Budget, Client, ClientAddress},
     telemetry,
 };
@@ -174,9 +176,19 @@ async fn execute(
         tracing::info!(status = 429, "graphql request over its rate limit");
         return rate_limited(&err, media);
     }
+    let generation = RequestGeneration::default();
     let mut request = request
-        .data(RequestContext::new(state.db.clone(), user_id))
-        .data(Loaders::new(state.db.clone(), user_id));
+        .data(RequestContext::new(
+            state.db.clone(),
+            user_id,
+            generation.clone(),
+        ))
+        .data(Loaders::new(
+            state.db.clone(),
+            user_id,
+            state.cache.clone(),
+            generation,
+        ));
     if let Some(client) = caller.client() {
         request = request.data(client);
     }

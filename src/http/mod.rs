@@ -20,7 +20,7 @@ use crate::{
     auth::{Keys, Verifier},
     config::Limits,
     db::StatementCounter,
-    graphql::AppSchema,
+    graphql::{AppSchema, cache::SharedCache},
     rate_limit::RateLimiter,
     telemetry::{self, Telemetry},
 };
@@ -48,6 +48,8 @@ pub struct Inner {
     pub edge: edge::Edge,
     /// Metrics registry and tracer of this instance.
     pub telemetry: Telemetry,
+    /// Speakers, sponsors, assets and users across requests (`None`: off).
+    pub cache: Option<Arc<SharedCache>>,
 }
 
 impl AppState {

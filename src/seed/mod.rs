@@ -6,6 +6,7 @@ mod demo;
 mod synthetic;
 
 use anyhow::Context;
+use migration::session_stats;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, PaginatorTrait,
     TransactionTrait, sqlx,
@@ -122,6 +123,11 @@ pub async fn seed(
                 }
             }
         }
+        for statement in session_stats::drop_triggers(DbBackend::Postgres) {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(&mut *txn)
+                .await?;
+        }
         let rebuild = detach_indexes(&mut txn).await?;
         let rows = generate(&mut Sink::Copy(&mut txn), size, &hash, progress).await?;
         // Index builds sort in memory up to this much; the setting ends with the transaction.
@@ -137,6 +143,12 @@ pub async fn seed(
         sqlx::raw_sql(sqlx::AssertSqlSafe(reset_sequences_sql()))
             .execute(&mut *txn)
             .await?;
+        for statement in counters_on(DbBackend::Postgres) {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(&mut *txn)
+                .await
+                .context("computing the session counters after the load failed")?;
+        }
         // Fresh statistics, so the first queries after a bulk load get good plans.
         sqlx::raw_sql("ANALYZE").execute(&mut *txn).await?;
         txn.commit().await?;
@@ -150,6 +162,9 @@ pub async fn seed(
         return Ok(rows);
     }
     let txn = db.begin().await?;
+    for statement in session_stats::drop_triggers(DbBackend::Sqlite) {
+        txn.execute_unprepared(&statement).await?;
+    }
     if has_data(&txn).await? {
         match on_existing {
             OnExisting::Refuse => return Err(NotEmpty.into()),
@@ -163,9 +178,25 @@ pub async fn seed(
         }
     }
     let rows = generate(&mut Sink::Statements(&txn), size, &hash, progress).await?;
+    for statement in counters_on(DbBackend::Sqlite) {
+        txn.execute_unprepared(&statement)
+            .await
+            .context("computing the session counters after the load failed")?;
+    }
     txn.commit().await?;
     db.execute_unprepared("ANALYZE").await?;
     Ok(rows)
+}
+
+/// Statements that fill the session counters from the loaded rows and put their triggers
+/// back. The load runs without the triggers (dropped in its transaction): one aggregate
+/// over a million registrations is far cheaper than a trigger per row.
+fn counters_on(backend: DbBackend) -> Vec<String> {
+    session_stats::RECOMPUTE
+        .iter()
+        .map(|s| (*s).to_owned())
+        .chain(session_stats::create_triggers(backend))
+        .collect()
 }
 
 /// The tables that get most rows: their secondary indexes and foreign keys are dropped

@@ -11,6 +11,8 @@ use crate::entity::{enums::Role, event, event_admin, organizer_admin, user};
 #[derive(Clone, Debug)]
 pub struct ViewerAccess {
     pub user: user::Model,
+    /// The cache generation when the viewer was read (see `graphql::cache`).
+    pub cache_generation: i64,
     /// Events the viewer is an event admin of.
     pub event_ids: HashSet<i64>,
     /// Organizers the viewer is an organizer admin of.
@@ -41,8 +43,8 @@ impl ViewerAccess {
 
 /// Loads the user and, for admins, their assignments (one statement each).
 pub async fn load(db: &DatabaseConnection, user_id: i64) -> Result<Option<ViewerAccess>, DbErr> {
-    // Through `people::users`, which leaves the password hash unread.
-    let Some(user) = super::people::users(db, &[user_id]).await?.remove(&user_id) else {
+    // Through `people::viewer`, which leaves the password hash unread.
+    let Some((user, cache_generation)) = super::people::viewer(db, user_id).await? else {
         return Ok(None);
     };
     let (event_ids, organizer_ids) = match user.role {
@@ -74,6 +76,7 @@ pub async fn load(db: &DatabaseConnection, user_id: i64) -> Result<Option<Viewer
     };
     Ok(Some(ViewerAccess {
         user,
+        cache_generation,
         event_ids,
         organizer_ids,
     }))

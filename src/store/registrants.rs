@@ -257,23 +257,32 @@ struct CountRow {
     total: i64,
 }
 
-/// How many registrants match `filter`, per session: one aggregate statement.
+/// How many registrants match `filter`, per session: one statement. Without a search
+/// the answer is in the counters the triggers keep (`session_stats`), whatever the
+/// session's size; a search counts the matching registrations.
 pub async fn counts(
     db: &DatabaseConnection,
     session_ids: &[i64],
     filter: &RegistrantFilter,
 ) -> Result<HashMap<i64, i64>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT r.session_id, COUNT(*) AS total");
-    if filter.search.is_some() {
-        sql.push(FROM_JOINED);
+    if filter.search.is_none() {
+        let total = match filter.attended {
+            None => "registered + interested",
+            Some(true) => "attended",
+            Some(false) => "registered + interested - attended",
+        };
+        sql.push("SELECT session_id, ")
+            .push(total)
+            .push(" AS total FROM session_stats WHERE session_id IN ")
+            .bind_list(session_ids);
     } else {
-        // Without a search the holder's name is not needed: count the registrations alone.
-        sql.push(" FROM session_registrations r WHERE r.session_id IN ");
+        sql.push("SELECT r.session_id, COUNT(*) AS total")
+            .push(FROM_JOINED)
+            .bind_list(session_ids);
+        push_filter(&mut sql, filter);
+        sql.push(" GROUP BY r.session_id");
     }
-    sql.bind_list(session_ids);
-    push_filter(&mut sql, filter);
-    sql.push(" GROUP BY r.session_id");
     let rows = CountRow::find_by_statement(sql.build()).all(db).await?;
     Ok(rows.into_iter().map(|r| (r.session_id, r.total)).collect())
 }

@@ -117,22 +117,19 @@ pub struct StatsRow {
     pub attendees: i64,
 }
 
-/// Registered, interested and attended counts per session: one aggregate statement.
+/// Registered, interested and attended counts per session: one statement reading the
+/// counters that triggers keep (`migration::session_stats`), so its cost does not grow
+/// with the registrations. A session without a counter row has no registrations.
 pub async fn stats(
     db: &DatabaseConnection,
     session_ids: &[i64],
 ) -> Result<HashMap<i64, StatsRow>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(
-        "SELECT r.session_id AS session_id, \
-         CAST(SUM(CASE WHEN r.registration_type = 'REGISTERED' THEN 1 ELSE 0 END) AS BIGINT) AS registered, \
-         CAST(SUM(CASE WHEN r.registration_type = 'INTERESTED' THEN 1 ELSE 0 END) AS BIGINT) AS interested, \
-         CAST(COUNT(DISTINCT CASE WHEN r.attended THEN t.holder_user_id END) AS BIGINT) AS attendees \
-         FROM session_registrations r JOIN event_tickets t ON t.id = r.event_ticket_id \
-         WHERE r.session_id IN ",
+        "SELECT session_id, registered, interested, attendees FROM session_stats \
+         WHERE session_id IN ",
     )
-    .bind_list(session_ids)
-    .push(" GROUP BY r.session_id");
+    .bind_list(session_ids);
     let rows = StatsRow::find_by_statement(sql.build()).all(db).await?;
     Ok(rows.into_iter().map(|r| (r.session_id, r)).collect())
 }

@@ -53,6 +53,7 @@ pub struct Metrics {
     pub statement_seconds: Histogram,
     pub pool: IntGaugeVec,
     pub batch_size: HistogramVec,
+    pub cache_lookups: IntCounterVec,
     pub rate_limited: IntCounterVec,
 }
 
@@ -120,6 +121,13 @@ impl Metrics {
             ),
             &["loader"],
         )?;
+        let cache_lookups = IntCounterVec::new(
+            Opts::new(
+                "shared_cache_lookups_total",
+                "Ids looked up in the cross-request cache, by kind and result (hit or miss).",
+            ),
+            &["kind", "result"],
+        )?;
         let rate_limited = IntCounterVec::new(
             Opts::new(
                 "rate_limit_rejections_total",
@@ -143,6 +151,7 @@ impl Metrics {
         registry.register(Box::new(statement_seconds.clone()))?;
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(batch_size.clone()))?;
+        registry.register(Box::new(cache_lookups.clone()))?;
         registry.register(Box::new(rate_limited.clone()))?;
         Ok(Self {
             registry,
@@ -156,6 +165,7 @@ impl Metrics {
             statement_seconds,
             pool,
             batch_size,
+            cache_lookups,
             rate_limited,
         })
     }

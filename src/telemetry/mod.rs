@@ -186,6 +186,19 @@ pub fn observe_batch(loader: &'static str, keys: usize) {
     });
 }
 
+/// Records a cross-request cache lookup of `hits + misses` ids of one kind.
+pub fn observe_cache(kind: &'static str, hits: usize, misses: usize) {
+    let _ = SCOPE.try_with(|scope| {
+        let lookups = &scope.telemetry.metrics().cache_lookups;
+        lookups
+            .with_label_values(&[kind, "hit"])
+            .inc_by(hits as u64);
+        lookups
+            .with_label_values(&[kind, "miss"])
+            .inc_by(misses as u64);
+    });
+}
+
 /// A spawner for work a request starts (DataLoader batches): the spawned task runs in
 /// the request's scope, so its statements count for the request.
 pub fn spawner()

@@ -43,7 +43,12 @@ const FUTURE_MIGRATION: &str = "m29990101_000000_future";
 const FIRST_MIGRATION: &str = "m20261128_000001_create_tables";
 
 /// All of this binary's migrations, in order.
-const MIGRATIONS: &[&str] = &[FIRST_MIGRATION, "m20261128_000002_registrant_indexes"];
+const MIGRATIONS: &[&str] = &[
+    FIRST_MIGRATION,
+    "m20261128_000002_registrant_indexes",
+    "m20261128_000003_session_stats",
+    "m20261128_000004_cache_generation",
+];
 
 const SESSION_TITLE: &str = "{ session(id: \"100\") { title } }";
 

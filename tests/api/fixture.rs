@@ -142,7 +142,7 @@ pub fn bare_speaker(
     }
 }
 
-fn registration(
+pub fn registration(
     id: i64,
     session_id: i64,
     ticket: i64,
@@ -162,7 +162,7 @@ fn registration(
     }
 }
 
-fn ticket(id: i64, holder: i64, purchaser: i64) -> event_ticket::Model {
+pub fn ticket(id: i64, holder: i64, purchaser: i64) -> event_ticket::Model {
     event_ticket::Model {
         id,
         event_id: EVENT_A,

@@ -5,8 +5,10 @@
 #![recursion_limit = "256"]
 
 mod access;
+mod cache;
 mod cli;
 mod conformance;
+mod counters;
 mod faults;
 mod fixture;
 mod helpers;

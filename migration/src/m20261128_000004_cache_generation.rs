@@ -1,0 +1,27 @@
+//! The generation number behind the cross-request cache (see [`crate::cache_generation`]).
+
+use sea_orm_migration::prelude::*;
+
+use crate::cache_generation;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for sql in cache_generation::create(manager.get_database_backend()) {
+            db.execute_unprepared(&sql).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for sql in cache_generation::drop(manager.get_database_backend()) {
+            db.execute_unprepared(&sql).await?;
+        }
+        Ok(())
+    }
+}

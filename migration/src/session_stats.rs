@@ -1,0 +1,275 @@
+//! Per-session registration counters kept by triggers, so `stats` reads one row per session.
+//!
+//! `session_stats` holds, per session, the registrations by type, the attended
+//! registrations and the distinct attending ticket holders. The last one cannot be a
+//! plain counter (a holder with two tickets may attend through both), so
+//! `session_attendance` keeps how many attended registrations each attending holder has
+//! in each session; a holder counts once, when that number goes from 0 to 1.
+//!
+//! Triggers rather than application code keep them: the platform's own writers, imports
+//! and test fixtures all write these tables directly. The same statements run on both
+//! backends: as SQLite trigger bodies, and as the bodies of PL/pgSQL trigger functions.
+//! They rely only on the two counter tables and on ticket holders, never on other
+//! registrations, because PostgreSQL runs row-level AFTER triggers at the end of the
+//! statement, when every row of a multi-row insert is already visible; the counter tables
+//! are written by the triggers alone, one invocation after the other, so they stay exact.
+
+use sea_orm_migration::sea_orm::DbBackend;
+
+/// The holder of the ticket of registration `$ROW` (`NEW` or `OLD`).
+const HOLDER: &str =
+    "(SELECT t.holder_user_id FROM event_tickets t WHERE t.id = $ROW.event_ticket_id)";
+
+/// Adds registration `NEW` to the counters.
+const ADD_REGISTRATION: &[&str] = &[
+    "UPDATE session_stats SET \
+     registered = registered + CASE WHEN $ROW.registration_type = 'REGISTERED' THEN 1 ELSE 0 END, \
+     interested = interested + CASE WHEN $ROW.registration_type = 'INTERESTED' THEN 1 ELSE 0 END, \
+     attended = attended + CASE WHEN $ROW.attended THEN 1 ELSE 0 END, \
+     attendees = attendees + CASE WHEN $ROW.attended AND NOT EXISTS (\
+       SELECT 1 FROM session_attendance a WHERE a.session_id = $ROW.session_id \
+       AND a.holder_user_id = $HOLDER) THEN 1 ELSE 0 END \
+     WHERE session_id = $ROW.session_id",
+    // `WHERE` also keeps SQLite from reading `ON CONFLICT` as a join constraint.
+    "INSERT INTO session_attendance (session_id, holder_user_id, registrations) \
+     SELECT $ROW.session_id, t.holder_user_id, 1 FROM event_tickets t \
+     WHERE t.id = $ROW.event_ticket_id AND $ROW.attended \
+     ON CONFLICT (session_id, holder_user_id) \
+     DO UPDATE SET registrations = session_attendance.registrations + 1",
+];
+
+/// Takes registration `OLD` off the counters.
+const REMOVE_REGISTRATION: &[&str] = &[
+    "UPDATE session_attendance SET registrations = registrations - 1 \
+     WHERE $ROW.attended AND session_id = $ROW.session_id AND holder_user_id = $HOLDER",
+    "UPDATE session_stats SET \
+     registered = registered - CASE WHEN $ROW.registration_type = 'REGISTERED' THEN 1 ELSE 0 END, \
+     interested = interested - CASE WHEN $ROW.registration_type = 'INTERESTED' THEN 1 ELSE 0 END, \
+     attended = attended - CASE WHEN $ROW.attended THEN 1 ELSE 0 END, \
+     attendees = attendees - CASE WHEN $ROW.attended AND EXISTS (\
+       SELECT 1 FROM session_attendance a WHERE a.session_id = $ROW.session_id \
+       AND a.holder_user_id = $HOLDER AND a.registrations <= 0) THEN 1 ELSE 0 END \
+     WHERE session_id = $ROW.session_id",
+    "DELETE FROM session_attendance WHERE $ROW.attended AND session_id = $ROW.session_id \
+     AND holder_user_id = $HOLDER AND registrations <= 0",
+];
+
+/// A ticket changed hands: its attended registrations move from the old holder to the new.
+const TRANSFER_TICKET: &[&str] = &[
+    "UPDATE session_attendance SET registrations = registrations - (\
+       SELECT COUNT(*) FROM session_registrations r WHERE r.event_ticket_id = OLD.id \
+       AND r.attended AND r.session_id = session_attendance.session_id) \
+     WHERE holder_user_id = OLD.holder_user_id AND session_id IN (\
+       SELECT r.session_id FROM session_registrations r \
+       WHERE r.event_ticket_id = OLD.id AND r.attended)",
+    "UPDATE session_stats SET attendees = attendees - 1 WHERE session_id IN (\
+       SELECT a.session_id FROM session_attendance a \
+       WHERE a.holder_user_id = OLD.holder_user_id AND a.registrations <= 0)",
+    "DELETE FROM session_attendance WHERE holder_user_id = OLD.holder_user_id \
+     AND registrations <= 0",
+    "UPDATE session_stats SET attendees = attendees + 1 WHERE session_id IN (\
+       SELECT r.session_id FROM session_registrations r \
+       WHERE r.event_ticket_id = NEW.id AND r.attended) \
+     AND NOT EXISTS (SELECT 1 FROM session_attendance a \
+       WHERE a.session_id = session_stats.session_id AND a.holder_user_id = NEW.holder_user_id)",
+    "INSERT INTO session_attendance (session_id, holder_user_id, registrations) \
+     SELECT r.session_id, NEW.holder_user_id, COUNT(*) FROM session_registrations r \
+     WHERE r.event_ticket_id = NEW.id AND r.attended GROUP BY r.session_id \
+     ON CONFLICT (session_id, holder_user_id) \
+     DO UPDATE SET registrations = session_attendance.registrations + excluded.registrations",
+];
+
+/// A ticket's registrations go before the ticket does: the cascade would delete them after
+/// it, when their holder can no longer be looked up.
+const DELETE_TICKET: &[&str] =
+    &["DELETE FROM session_registrations WHERE event_ticket_id = OLD.id"];
+
+const ADD_SESSION: &[&str] =
+    &["INSERT INTO session_stats (session_id) VALUES (NEW.id) ON CONFLICT (session_id) DO NOTHING"];
+
+const REMOVE_SESSION: &[&str] = &[
+    "DELETE FROM session_stats WHERE session_id = OLD.id",
+    "DELETE FROM session_attendance WHERE session_id = OLD.id",
+];
+
+struct Trigger {
+    name: &'static str,
+    /// `AFTER INSERT ON sessions` and the like, without `FOR EACH ROW`.
+    when: &'static str,
+    /// A condition on `OLD`/`NEW`, written the same on both backends.
+    only_if: Option<&'static str>,
+    /// Statements, with `$ROW` already chosen.
+    body: Vec<String>,
+    /// A `BEFORE` trigger function must return the row for the change to go ahead.
+    before: bool,
+}
+
+fn on(row: &str, statements: &[&str]) -> Vec<String> {
+    statements
+        .iter()
+        .map(|s| s.replace("$HOLDER", HOLDER).replace("$ROW", row))
+        .collect()
+}
+
+fn triggers() -> Vec<Trigger> {
+    vec![
+        Trigger {
+            name: "session_stats_session_insert",
+            when: "AFTER INSERT ON sessions",
+            only_if: None,
+            body: on("NEW", ADD_SESSION),
+            before: false,
+        },
+        Trigger {
+            name: "session_stats_session_delete",
+            when: "AFTER DELETE ON sessions",
+            only_if: None,
+            body: on("OLD", REMOVE_SESSION),
+            before: false,
+        },
+        Trigger {
+            name: "session_stats_registration_insert",
+            when: "AFTER INSERT ON session_registrations",
+            only_if: None,
+            body: on("NEW", ADD_REGISTRATION),
+            before: false,
+        },
+        Trigger {
+            name: "session_stats_registration_delete",
+            when: "AFTER DELETE ON session_registrations",
+            only_if: None,
+            body: on("OLD", REMOVE_REGISTRATION),
+            before: false,
+        },
+        Trigger {
+            name: "session_stats_registration_update",
+            when: "AFTER UPDATE OF session_id, event_ticket_id, registration_type, attended \
+                   ON session_registrations",
+            only_if: None,
+            body: [on("OLD", REMOVE_REGISTRATION), on("NEW", ADD_REGISTRATION)].concat(),
+            before: false,
+        },
+        Trigger {
+            name: "session_stats_ticket_transfer",
+            when: "AFTER UPDATE OF holder_user_id ON event_tickets",
+            only_if: Some("OLD.holder_user_id <> NEW.holder_user_id"),
+            body: on("NEW", TRANSFER_TICKET),
+            before: false,
+        },
+        Trigger {
+            name: "session_stats_ticket_delete",
+            when: "BEFORE DELETE ON event_tickets",
+            only_if: None,
+            body: on("OLD", DELETE_TICKET),
+            before: true,
+        },
+    ]
+}
+
+/// The tables and indexes the counters live in. No foreign keys: when a session goes,
+/// PostgreSQL may run its registrations' delete triggers after the session row is gone,
+/// and their update of a counter row would then fail a foreign key check; a trigger
+/// on `sessions` deletes the counter rows instead.
+pub const CREATE_TABLES: &[&str] = &[
+    "CREATE TABLE session_stats (\
+       session_id BIGINT NOT NULL PRIMARY KEY, \
+       registered BIGINT NOT NULL DEFAULT 0, \
+       interested BIGINT NOT NULL DEFAULT 0, \
+       attended BIGINT NOT NULL DEFAULT 0, \
+       attendees BIGINT NOT NULL DEFAULT 0)",
+    "CREATE TABLE session_attendance (\
+       session_id BIGINT NOT NULL, \
+       holder_user_id BIGINT NOT NULL, \
+       registrations BIGINT NOT NULL, \
+       PRIMARY KEY (session_id, holder_user_id))",
+    "CREATE INDEX idx_session_attendance_holder_user_id ON session_attendance (holder_user_id)",
+];
+
+pub const DROP_TABLES: &[&str] = &[
+    "DROP TABLE IF EXISTS session_attendance",
+    "DROP TABLE IF EXISTS session_stats",
+];
+
+/// Rebuilds both counter tables from the registrations: after a migration, or after a bulk
+/// load that ran with the triggers dropped.
+pub const RECOMPUTE: &[&str] = &[
+    "DELETE FROM session_attendance",
+    "DELETE FROM session_stats",
+    "INSERT INTO session_stats (session_id, registered, interested, attended, attendees) \
+     SELECT s.id, \
+       COALESCE(c.registered, 0), COALESCE(c.interested, 0), COALESCE(c.attended, 0), \
+       COALESCE(c.attendees, 0) \
+     FROM sessions s LEFT JOIN (\
+       SELECT r.session_id, \
+         SUM(CASE WHEN r.registration_type = 'REGISTERED' THEN 1 ELSE 0 END) AS registered, \
+         SUM(CASE WHEN r.registration_type = 'INTERESTED' THEN 1 ELSE 0 END) AS interested, \
+         SUM(CASE WHEN r.attended THEN 1 ELSE 0 END) AS attended, \
+         COUNT(DISTINCT CASE WHEN r.attended THEN t.holder_user_id END) AS attendees \
+       FROM session_registrations r JOIN event_tickets t ON t.id = r.event_ticket_id \
+       GROUP BY r.session_id) c ON c.session_id = s.id",
+    "INSERT INTO session_attendance (session_id, holder_user_id, registrations) \
+     SELECT r.session_id, t.holder_user_id, COUNT(*) \
+     FROM session_registrations r JOIN event_tickets t ON t.id = r.event_ticket_id \
+     WHERE r.attended GROUP BY r.session_id, t.holder_user_id",
+];
+
+/// Statements that create the triggers (and on PostgreSQL their functions).
+pub fn create_triggers(backend: DbBackend) -> Vec<String> {
+    let mut out = Vec::new();
+    for trigger in triggers() {
+        let condition = trigger
+            .only_if
+            .map(|c| format!(" WHEN ({c})"))
+            .unwrap_or_default();
+        let body: String = trigger.body.iter().map(|s| format!("{s};\n")).collect();
+        match backend {
+            DbBackend::Postgres => {
+                let result = if trigger.before { "OLD" } else { "NULL" };
+                out.push(format!(
+                    "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+                     BEGIN\n{body}RETURN {result};\nEND\n$$",
+                    name = trigger.name
+                ));
+                out.push(format!(
+                    "CREATE TRIGGER {name} {when} FOR EACH ROW{condition} EXECUTE FUNCTION {name}()",
+                    name = trigger.name,
+                    when = trigger.when
+                ));
+            }
+            _ => out.push(format!(
+                "CREATE TRIGGER {name} {when} FOR EACH ROW{condition} BEGIN\n{body}END",
+                name = trigger.name,
+                when = trigger.when
+            )),
+        }
+    }
+    out
+}
+
+/// Statements that drop the triggers (the PostgreSQL functions stay; they are replaced
+/// when the triggers are created again).
+pub fn drop_triggers(backend: DbBackend) -> Vec<String> {
+    triggers()
+        .into_iter()
+        .map(|trigger| {
+            let table = trigger.when.rsplit(' ').next().unwrap_or_default();
+            match backend {
+                DbBackend::Postgres => {
+                    format!("DROP TRIGGER IF EXISTS {} ON {table}", trigger.name)
+                }
+                _ => format!("DROP TRIGGER IF EXISTS {}", trigger.name),
+            }
+        })
+        .collect()
+}
+
+/// Statements that drop the PostgreSQL trigger functions (after the triggers).
+pub fn drop_functions(backend: DbBackend) -> Vec<String> {
+    match backend {
+        DbBackend::Postgres => triggers()
+            .into_iter()
+            .map(|t| format!("DROP FUNCTION IF EXISTS {}()", t.name))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
