@@ -88,6 +88,13 @@ pub async fn connect_observed(
         // Statements are counted and errors logged by us; sqlx's per-statement logs
         // would print bound values, which include personal data.
         .sqlx_logging(false)
+        // sqlx prepares every statement once per connection, and after five runs
+        // PostgreSQL may switch to a generic plan, chosen without the parameters. For a
+        // registrant search that plan walks the whole session in page order even when
+        // the term matches a handful of users (25 ms instead of 5 ms on a 100,000-
+        // registrant session: docs/PERFORMANCE.md). Planning with the parameters every
+        // time cost 3 to 4 % of pgbench's throughput on our Q2 statements.
+        .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_custom_plan")]))
         .map_sqlx_sqlite_opts(|opts| {
             // WAL lets readers proceed while the seeder writes; the busy timeout makes
             // concurrent writers wait instead of failing with SQLITE_BUSY.
