@@ -7,6 +7,7 @@ mod m20261128_000001_create_tables;
 mod m20261128_000002_registrant_indexes;
 mod m20261128_000003_session_stats;
 mod m20261128_000004_cache_generation;
+mod m20261128_000005_user_search;
 pub mod session_stats;
 
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_registrant_indexes::Migration),
             Box::new(m20261128_000003_session_stats::Migration),
             Box::new(m20261128_000004_cache_generation::Migration),
+            Box::new(m20261128_000005_user_search::Migration),
         ]
     }
 }

@@ -87,11 +87,6 @@ const DELETE_TICKET: &[&str] =
 const ADD_SESSION: &[&str] =
     &["INSERT INTO session_stats (session_id) VALUES (NEW.id) ON CONFLICT (session_id) DO NOTHING"];
 
-const REMOVE_SESSION: &[&str] = &[
-    "DELETE FROM session_stats WHERE session_id = OLD.id",
-    "DELETE FROM session_attendance WHERE session_id = OLD.id",
-];
-
 struct Trigger {
     name: &'static str,
     /// `AFTER INSERT ON sessions` and the like, without `FOR EACH ROW`.
@@ -118,13 +113,6 @@ fn triggers() -> Vec<Trigger> {
             when: "AFTER INSERT ON sessions",
             only_if: None,
             body: on("NEW", ADD_SESSION),
-            before: false,
-        },
-        Trigger {
-            name: "session_stats_session_delete",
-            when: "AFTER DELETE ON sessions",
-            only_if: None,
-            body: on("OLD", REMOVE_SESSION),
             before: false,
         },
         Trigger {
@@ -166,19 +154,22 @@ fn triggers() -> Vec<Trigger> {
     ]
 }
 
-/// The tables and indexes the counters live in. No foreign keys: when a session goes,
-/// PostgreSQL may run its registrations' delete triggers after the session row is gone,
-/// and their update of a counter row would then fail a foreign key check; a trigger
-/// on `sessions` deletes the counter rows instead.
+/// The tables and indexes the counters live in. Their foreign keys are checked at
+/// commit: when a session goes, PostgreSQL may run its registrations' delete triggers
+/// after the session row is gone, and their update of a counter row (deleted later in the
+/// same statement) must not fail an immediate check.
 pub const CREATE_TABLES: &[&str] = &[
     "CREATE TABLE session_stats (\
-       session_id BIGINT NOT NULL PRIMARY KEY, \
+       session_id BIGINT NOT NULL PRIMARY KEY \
+         REFERENCES sessions (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED, \
        registered BIGINT NOT NULL DEFAULT 0, \
        interested BIGINT NOT NULL DEFAULT 0, \
        attended BIGINT NOT NULL DEFAULT 0, \
        attendees BIGINT NOT NULL DEFAULT 0)",
+    // No foreign key to users: a holder's tickets (and so their rows here) go first.
     "CREATE TABLE session_attendance (\
-       session_id BIGINT NOT NULL, \
+       session_id BIGINT NOT NULL \
+         REFERENCES sessions (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED, \
        holder_user_id BIGINT NOT NULL, \
        registrations BIGINT NOT NULL, \
        PRIMARY KEY (session_id, holder_user_id))",

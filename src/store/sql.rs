@@ -21,6 +21,10 @@ impl Sql {
         }
     }
 
+    pub fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
     /// Appends literal SQL. Never pass anything a client sent: bind it instead.
     pub fn push(&mut self, sql: &str) -> &mut Self {
         self.text.push_str(sql);

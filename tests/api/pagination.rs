@@ -2,6 +2,7 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use session_analytics::entity::{
     enums::{RegistrationType, Role, SessionFormat},
@@ -630,6 +631,54 @@ async fn search_treats_like_wildcards_and_backslashes_literally() {
         (Vec::<String>::new(), 0),
         "5001 did not attend"
     );
+}
+
+#[tokio::test]
+async fn search_terms_are_never_query_syntax_and_follow_renames() {
+    let app = spawn_with_fixture().await;
+    let odd = |id: i64, first: &str, last: &str, email: &str| Reg {
+        id,
+        ticket: id,
+        user: id,
+        first: Some(first.into()),
+        last: Some(last.into()),
+        email: email.into(),
+        at: nov(20, 10),
+        attended: false,
+        watch: 0,
+    };
+    insert_registrants(
+        &app,
+        &[
+            odd(5000, "Quinn", "\"Quoted\" O'Hara", "quinn@odd.example"),
+            odd(5001, "Nora", "NEAR(x y)", "nora@odd.example"),
+            odd(5002, "Oscar", "Or*Star", "oscar-or-star@odd.example"),
+        ],
+    )
+    .await;
+    // Full-text query syntax (SQLite's trigram index sees these terms) is only text.
+    for (search, expected) in [
+        ("\"quoted\"", vec!["5000"]),
+        ("\" o'h", vec!["5000"]),
+        ("near(x", vec!["5001"]),
+        ("or*s", vec!["5002"]),
+        ("r*st", vec!["5002"]),
+        ("nora OR quinn", vec![]),
+        ("\"", vec!["5000"]),
+    ] {
+        let page = registrants(&app, json!({ "first": 50, "search": search })).await;
+        assert_eq!(page.ids, expected, "{search:?}");
+        assert_eq!(page.total, i64::try_from(expected.len()).expect("small"));
+    }
+    // Renames written straight to the table are found under the new name only.
+    app.db
+        .execute_unprepared("UPDATE users SET last_name = 'Renamedson' WHERE id = 5001")
+        .await
+        .expect("rename");
+    let page = registrants(&app, json!({ "first": 50, "search": "renamedson" })).await;
+    assert_eq!(page.ids, ["5001"]);
+    let page = registrants(&app, json!({ "first": 50, "search": "near(" })).await;
+    assert!(page.ids.is_empty(), "{:?}", page.ids);
 }
 
 #[tokio::test]
