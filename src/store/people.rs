@@ -4,25 +4,30 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    Iterable, QueryFilter, QuerySelect, QueryTrait, sea_query::Expr,
+    Iterable, QueryFilter, QuerySelect, QueryTrait, Select, sea_query::Expr,
 };
 
 use crate::entity::user;
 
-/// Users by id; ids with no user are absent from the map.
-///
-/// The password hash is not read (it comes back `None`): only `login` needs it, and it
-/// reads it by email. Every request loads its viewer through here.
-pub async fn users(
-    db: &DatabaseConnection,
-    ids: &[i64],
-) -> Result<HashMap<i64, user::Model>, DbErr> {
-    let rows = user::Entity::find()
+/// Every column of `users` but the password hash, which comes back `None`: only
+/// `login` needs it, and it reads it by email.
+fn without_password_hash() -> Select<user::Entity> {
+    user::Entity::find()
         .select_only()
         .columns(
             user::Column::iter().filter(|column| !matches!(column, user::Column::PasswordHash)),
         )
         .expr_as(Expr::value(Option::<String>::None), "password_hash")
+}
+
+/// Users by id; ids with no user are absent from the map.
+///
+/// The password hash is not read (see [`without_password_hash`]).
+pub async fn users(
+    db: &DatabaseConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, user::Model>, DbErr> {
+    let rows = without_password_hash()
         .filter(user::Column::Id.is_in(ids.iter().copied()))
         .into_model::<user::Model>()
         .all(db)
@@ -34,12 +39,7 @@ pub async fn users(
 /// `graphql::cache`): the generation is then as old as the viewer row, at no extra
 /// round trip.
 pub async fn viewer(db: &DatabaseConnection, id: i64) -> Result<Option<(user::Model, i64)>, DbErr> {
-    let statement = user::Entity::find()
-        .select_only()
-        .columns(
-            user::Column::iter().filter(|column| !matches!(column, user::Column::PasswordHash)),
-        )
-        .expr_as(Expr::value(Option::<String>::None), "password_hash")
+    let statement = without_password_hash()
         .expr_as(
             Expr::cust("(SELECT generation FROM cache_generation WHERE id = 1)"),
             "cache_generation",
