@@ -8,6 +8,8 @@ mod m20261128_000002_registrant_indexes;
 mod m20261128_000003_session_stats;
 mod m20261128_000004_cache_generation;
 mod m20261128_000005_user_search;
+mod m20261128_000006_session_search;
+pub mod session_search;
 pub mod session_stats;
 
 pub struct Migrator;
@@ -21,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_session_stats::Migration),
             Box::new(m20261128_000004_cache_generation::Migration),
             Box::new(m20261128_000005_user_search::Migration),
+            Box::new(m20261128_000006_session_search::Migration),
         ]
     }
 }

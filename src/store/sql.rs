@@ -96,6 +96,21 @@ impl Sql {
         }
         self.push(")")
     }
+
+    /// Appends `AND <column> contains search` for a column that holds its text
+    /// lower-cased on PostgreSQL and as written on SQLite (the registrations'
+    /// `holder_search`): the same test as [`Self::push_contains`] on each field the
+    /// column joins, without `LOWER()` around the column, so its index serves it.
+    pub fn push_folded_contains(&mut self, column: &str, search: &str) -> &mut Self {
+        self.push(" AND ").push(column);
+        match self.backend {
+            DbBackend::Postgres => self
+                .push(" LIKE ")
+                .bind(like_pattern(search))
+                .push(" ESCAPE '\\'"),
+            _ => self.push(" GLOB ").bind(glob_pattern(search)),
+        }
+    }
 }
 
 /// `%term%` for `LIKE ... ESCAPE '\'`: lower-cased, LIKE's wildcards escaped.

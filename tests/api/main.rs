@@ -22,6 +22,7 @@ mod pagination;
 mod persisted;
 mod rate_limit;
 mod schema;
+mod search_index;
 mod seed;
 mod session_fields;
 mod statements;

@@ -1,0 +1,37 @@
+//! The search index for large sessions (see [`crate::session_search`]).
+
+use sea_orm_migration::prelude::*;
+
+use crate::session_search;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let backend = manager.get_database_backend();
+        let statements = session_search::create_tables(backend)
+            .into_iter()
+            .chain(session_search::fill(backend))
+            .chain(session_search::create_triggers(backend));
+        for sql in statements {
+            db.execute_unprepared(&sql).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let backend = manager.get_database_backend();
+        let statements = session_search::drop_triggers(backend)
+            .into_iter()
+            .chain(session_search::drop_functions(backend))
+            .chain(session_search::drop_tables(backend));
+        for sql in statements {
+            db.execute_unprepared(&sql).await?;
+        }
+        Ok(())
+    }
+}
