@@ -189,8 +189,11 @@ pub fn create_tables(backend: DbBackend) -> Vec<String> {
         [
             "ALTER TABLE session_stats ADD COLUMN search_indexed BOOLEAN NOT NULL DEFAULT FALSE",
             "ALTER TABLE session_registrations ADD COLUMN holder_search TEXT",
-            "CREATE TABLE session_search_settings (min_registrations BIGINT NOT NULL)",
-            "INSERT INTO session_search_settings (min_registrations) VALUES (10000)",
+            // One row (id 1); a key, like `cache_generation`, so tools that want one
+            // (sea-orm-cli, PostGraphile) take the table as it is.
+            "CREATE TABLE session_search_settings (id INTEGER NOT NULL PRIMARY KEY, \
+             min_registrations BIGINT NOT NULL)",
+            "INSERT INTO session_search_settings (id, min_registrations) VALUES (1, 10000)",
         ]
         .map(String::from),
     );
