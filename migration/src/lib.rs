@@ -11,6 +11,7 @@ mod m20261128_000005_user_search;
 mod m20261128_000006_session_search;
 pub mod session_search;
 pub mod session_stats;
+mod triggers;
 
 pub struct Migrator;
 

@@ -23,6 +23,8 @@
 
 use sea_orm_migration::sea_orm::DbBackend;
 
+use crate::triggers::{self, Trigger};
+
 /// The text of the holder of ticket `$TICKET`, as the backend's search compares it.
 fn holder_text(backend: DbBackend, ticket: &str) -> String {
     let fields = match backend {
@@ -80,13 +82,6 @@ fn sqlite_tag_sql(session: &str) -> String {
     )
 }
 
-struct Trigger {
-    name: &'static str,
-    when: &'static str,
-    only_if: Option<String>,
-    body: Vec<String>,
-}
-
 fn triggers(backend: DbBackend) -> Vec<Trigger> {
     let threshold = "(SELECT min_registrations FROM session_search_settings)";
     let mut out = vec![
@@ -95,6 +90,7 @@ fn triggers(backend: DbBackend) -> Vec<Trigger> {
             when: "AFTER UPDATE OF registered, interested ON session_stats",
             // PostgreSQL allows no subquery in `WHEN`: the threshold is tested in the body.
             only_if: Some("NOT NEW.search_indexed".to_owned()),
+            before: false,
             body: vec![
                 format!(
                     "UPDATE session_stats SET search_indexed = TRUE WHERE session_id = \
@@ -112,6 +108,7 @@ fn triggers(backend: DbBackend) -> Vec<Trigger> {
             name: "session_search_registration_insert",
             when: "AFTER INSERT ON session_registrations",
             only_if: None,
+            before: false,
             body: vec![format!(
                 "UPDATE session_registrations SET holder_search = {} WHERE id = NEW.id AND {}",
                 holder_text(backend, "NEW.event_ticket_id"),
@@ -122,6 +119,7 @@ fn triggers(backend: DbBackend) -> Vec<Trigger> {
             name: "session_search_registration_move",
             when: "AFTER UPDATE OF session_id, event_ticket_id ON session_registrations",
             only_if: None,
+            before: false,
             body: vec![format!(
                 "UPDATE session_registrations SET holder_search = CASE WHEN {} THEN {} END \
                  WHERE id = NEW.id",
@@ -133,6 +131,7 @@ fn triggers(backend: DbBackend) -> Vec<Trigger> {
             name: "session_search_user_update",
             when: "AFTER UPDATE OF first_name, last_name, email ON users",
             only_if: None,
+            before: false,
             body: vec![format!(
                 "UPDATE session_registrations SET holder_search = {} \
                  WHERE holder_search IS NOT NULL AND event_ticket_id IN (\
@@ -144,6 +143,7 @@ fn triggers(backend: DbBackend) -> Vec<Trigger> {
             name: "session_search_ticket_transfer",
             when: "AFTER UPDATE OF holder_user_id ON event_tickets",
             only_if: None,
+            before: false,
             body: vec![format!(
                 "UPDATE session_registrations SET holder_search = {} \
                  WHERE holder_search IS NOT NULL AND event_ticket_id = NEW.id",
@@ -157,6 +157,7 @@ fn triggers(backend: DbBackend) -> Vec<Trigger> {
             name: "session_search_fts_update",
             when: "AFTER UPDATE OF holder_search ON session_registrations",
             only_if: None,
+            before: false,
             body: vec![
                 // A constant condition: SQLite skips the statement for rows without text.
                 "DELETE FROM session_search WHERE rowid = OLD.id AND OLD.holder_search IS NOT NULL"
@@ -172,6 +173,7 @@ fn triggers(backend: DbBackend) -> Vec<Trigger> {
             name: "session_search_fts_delete",
             when: "AFTER DELETE ON session_registrations",
             only_if: Some("OLD.holder_search IS NOT NULL".to_owned()),
+            before: false,
             body: vec!["DELETE FROM session_search WHERE rowid = OLD.id".to_owned()],
         });
     }
@@ -275,61 +277,17 @@ pub fn fill(backend: DbBackend) -> Vec<String> {
 
 /// Statements that create the triggers (and on PostgreSQL their functions).
 pub fn create_triggers(backend: DbBackend) -> Vec<String> {
-    let mut out = Vec::new();
-    for trigger in triggers(backend) {
-        let condition = trigger
-            .only_if
-            .map(|c| format!(" WHEN ({c})"))
-            .unwrap_or_default();
-        let body: String = trigger.body.iter().map(|s| format!("{s};\n")).collect();
-        match backend {
-            DbBackend::Postgres => {
-                out.push(format!(
-                    "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n\
-                     BEGIN\n{body}RETURN NULL;\nEND\n$$",
-                    name = trigger.name
-                ));
-                out.push(format!(
-                    "CREATE TRIGGER {name} {when} FOR EACH ROW{condition} EXECUTE FUNCTION {name}()",
-                    name = trigger.name,
-                    when = trigger.when
-                ));
-            }
-            _ => out.push(format!(
-                "CREATE TRIGGER {name} {when} FOR EACH ROW{condition} BEGIN\n{body}END",
-                name = trigger.name,
-                when = trigger.when
-            )),
-        }
-    }
-    out
+    triggers::create(backend, triggers(backend))
 }
 
 /// Statements that drop the triggers (PostgreSQL's functions stay until
 /// [`drop_functions`]).
 pub fn drop_triggers(backend: DbBackend) -> Vec<String> {
-    triggers(backend)
-        .into_iter()
-        .map(|trigger| {
-            let table = trigger.when.rsplit(' ').next().unwrap_or_default();
-            match backend {
-                DbBackend::Postgres => {
-                    format!("DROP TRIGGER IF EXISTS {} ON {table}", trigger.name)
-                }
-                _ => format!("DROP TRIGGER IF EXISTS {}", trigger.name),
-            }
-        })
-        .collect()
+    triggers::drop(backend, triggers(backend))
 }
 
 pub fn drop_functions(backend: DbBackend) -> Vec<String> {
-    match backend {
-        DbBackend::Postgres => triggers(backend)
-            .into_iter()
-            .map(|t| format!("DROP FUNCTION IF EXISTS {}()", t.name))
-            .collect(),
-        _ => Vec::new(),
-    }
+    triggers::drop_functions(backend, triggers(backend))
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@
 
 use sea_orm_migration::sea_orm::DbBackend;
 
+use crate::triggers::{self, Trigger};
+
 /// The holder of the ticket of registration `$ROW` (`NEW` or `OLD`).
 const HOLDER: &str =
     "(SELECT t.holder_user_id FROM event_tickets t WHERE t.id = $ROW.event_ticket_id)";
@@ -87,18 +89,6 @@ const DELETE_TICKET: &[&str] =
 const ADD_SESSION: &[&str] =
     &["INSERT INTO session_stats (session_id) VALUES (NEW.id) ON CONFLICT (session_id) DO NOTHING"];
 
-struct Trigger {
-    name: &'static str,
-    /// `AFTER INSERT ON sessions` and the like, without `FOR EACH ROW`.
-    when: &'static str,
-    /// A condition on `OLD`/`NEW`, written the same on both backends.
-    only_if: Option<&'static str>,
-    /// Statements, with `$ROW` already chosen.
-    body: Vec<String>,
-    /// A `BEFORE` trigger function must return the row for the change to go ahead.
-    before: bool,
-}
-
 fn on(row: &str, statements: &[&str]) -> Vec<String> {
     statements
         .iter()
@@ -140,7 +130,7 @@ fn triggers() -> Vec<Trigger> {
         Trigger {
             name: "session_stats_ticket_transfer",
             when: "AFTER UPDATE OF holder_user_id ON event_tickets",
-            only_if: Some("OLD.holder_user_id <> NEW.holder_user_id"),
+            only_if: Some("OLD.holder_user_id <> NEW.holder_user_id".to_owned()),
             body: on("NEW", TRANSFER_TICKET),
             before: false,
         },
@@ -206,61 +196,16 @@ pub const RECOMPUTE: &[&str] = &[
 
 /// Statements that create the triggers (and on PostgreSQL their functions).
 pub fn create_triggers(backend: DbBackend) -> Vec<String> {
-    let mut out = Vec::new();
-    for trigger in triggers() {
-        let condition = trigger
-            .only_if
-            .map(|c| format!(" WHEN ({c})"))
-            .unwrap_or_default();
-        let body: String = trigger.body.iter().map(|s| format!("{s};\n")).collect();
-        match backend {
-            DbBackend::Postgres => {
-                let result = if trigger.before { "OLD" } else { "NULL" };
-                out.push(format!(
-                    "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n\
-                     BEGIN\n{body}RETURN {result};\nEND\n$$",
-                    name = trigger.name
-                ));
-                out.push(format!(
-                    "CREATE TRIGGER {name} {when} FOR EACH ROW{condition} EXECUTE FUNCTION {name}()",
-                    name = trigger.name,
-                    when = trigger.when
-                ));
-            }
-            _ => out.push(format!(
-                "CREATE TRIGGER {name} {when} FOR EACH ROW{condition} BEGIN\n{body}END",
-                name = trigger.name,
-                when = trigger.when
-            )),
-        }
-    }
-    out
+    triggers::create(backend, triggers())
 }
 
 /// Statements that drop the triggers (the PostgreSQL functions stay; they are replaced
 /// when the triggers are created again).
 pub fn drop_triggers(backend: DbBackend) -> Vec<String> {
-    triggers()
-        .into_iter()
-        .map(|trigger| {
-            let table = trigger.when.rsplit(' ').next().unwrap_or_default();
-            match backend {
-                DbBackend::Postgres => {
-                    format!("DROP TRIGGER IF EXISTS {} ON {table}", trigger.name)
-                }
-                _ => format!("DROP TRIGGER IF EXISTS {}", trigger.name),
-            }
-        })
-        .collect()
+    triggers::drop(backend, triggers())
 }
 
 /// Statements that drop the PostgreSQL trigger functions (after the triggers).
 pub fn drop_functions(backend: DbBackend) -> Vec<String> {
-    match backend {
-        DbBackend::Postgres => triggers()
-            .into_iter()
-            .map(|t| format!("DROP FUNCTION IF EXISTS {}()", t.name))
-            .collect(),
-        _ => Vec::new(),
-    }
+    triggers::drop_functions(backend, triggers())
 }
