@@ -15,6 +15,19 @@ mod triggers;
 
 pub struct Migrator;
 
+/// Runs `statements` in order on the migration's connection (every migration here is a
+/// list of raw statements, some of them different per backend).
+async fn execute_all<S: AsRef<str>>(
+    manager: &SchemaManager<'_>,
+    statements: impl IntoIterator<Item = S>,
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    for sql in statements {
+        db.execute_unprepared(sql.as_ref()).await?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {

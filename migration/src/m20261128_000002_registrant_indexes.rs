@@ -3,6 +3,8 @@
 
 use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 
+use crate::execute_all;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -47,28 +49,17 @@ const POSTGRES_DOWN: &[&str] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for sql in COMMON_UP {
-            db.execute_unprepared(sql).await?;
-        }
+        execute_all(manager, COMMON_UP).await?;
         if manager.get_database_backend() == DbBackend::Postgres {
-            for sql in POSTGRES_UP {
-                db.execute_unprepared(sql).await?;
-            }
+            execute_all(manager, POSTGRES_UP).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
         if manager.get_database_backend() == DbBackend::Postgres {
-            for sql in POSTGRES_DOWN {
-                db.execute_unprepared(sql).await?;
-            }
+            execute_all(manager, POSTGRES_DOWN).await?;
         }
-        for sql in COMMON_DOWN {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
+        execute_all(manager, COMMON_DOWN).await
     }
 }

@@ -2,7 +2,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::session_stats;
+use crate::{execute_all, session_stats};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -16,31 +16,25 @@ const CREATE_COUNTS_INDEX: &str = "CREATE INDEX idx_session_registrations_counts
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
         let backend = manager.get_database_backend();
         let statements = session_stats::CREATE_TABLES
             .iter()
             .chain(session_stats::RECOMPUTE)
             .map(|s| (*s).to_owned())
             .chain(session_stats::create_triggers(backend))
-            .chain([DROP_COUNTS_INDEX.to_owned()]);
-        for sql in statements {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+            .chain([DROP_COUNTS_INDEX.to_owned()])
+            .collect::<Vec<_>>();
+        execute_all(manager, statements).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
         let backend = manager.get_database_backend();
         let statements = session_stats::drop_triggers(backend)
             .into_iter()
             .chain(session_stats::drop_functions(backend))
             .chain(session_stats::DROP_TABLES.iter().map(|s| (*s).to_owned()))
-            .chain([CREATE_COUNTS_INDEX.to_owned()]);
-        for sql in statements {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+            .chain([CREATE_COUNTS_INDEX.to_owned()])
+            .collect::<Vec<_>>();
+        execute_all(manager, statements).await
     }
 }

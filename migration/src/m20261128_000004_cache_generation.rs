@@ -2,7 +2,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::cache_generation;
+use crate::{cache_generation, execute_all};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -10,18 +10,18 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for sql in cache_generation::create(manager.get_database_backend()) {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        execute_all(
+            manager,
+            cache_generation::create(manager.get_database_backend()),
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for sql in cache_generation::drop(manager.get_database_backend()) {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        execute_all(
+            manager,
+            cache_generation::drop(manager.get_database_backend()),
+        )
+        .await
     }
 }

@@ -4,6 +4,8 @@
 
 use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 
+use crate::execute_all;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -39,18 +41,14 @@ const DOWN: &[&str] = &[
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == DbBackend::Sqlite {
-            for sql in UP {
-                manager.get_connection().execute_unprepared(sql).await?;
-            }
+            execute_all(manager, UP).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == DbBackend::Sqlite {
-            for sql in DOWN {
-                manager.get_connection().execute_unprepared(sql).await?;
-            }
+            execute_all(manager, DOWN).await?;
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::session_search;
+use crate::{execute_all, session_search};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -10,28 +10,22 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
         let backend = manager.get_database_backend();
         let statements = session_search::create_tables(backend)
             .into_iter()
             .chain(session_search::fill(backend))
-            .chain(session_search::create_triggers(backend));
-        for sql in statements {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+            .chain(session_search::create_triggers(backend))
+            .collect::<Vec<_>>();
+        execute_all(manager, statements).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
         let backend = manager.get_database_backend();
         let statements = session_search::drop_triggers(backend)
             .into_iter()
             .chain(session_search::drop_functions(backend))
-            .chain(session_search::drop_tables(backend));
-        for sql in statements {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+            .chain(session_search::drop_tables(backend))
+            .collect::<Vec<_>>();
+        execute_all(manager, statements).await
     }
 }
