@@ -5,7 +5,7 @@
 //! Internal detail (driver messages, SQL) is logged where the error is created
 //! and never reaches the client.
 
-use async_graphql::ErrorExtensions;
+use async_graphql::{ErrorExtensionValues, Pos, ServerError};
 use sea_orm::DbErr;
 
 /// A failure with a stable code that a client can act on.
@@ -143,15 +143,39 @@ impl From<DbErr> for AppError {
     }
 }
 
+impl AppError {
+    /// The one place an error's `extensions` are written: `code` and `status` always,
+    /// `retryAfter` (seconds) on every rate-limit error, whichever path refused it.
+    pub fn extensions(&self) -> ErrorExtensionValues {
+        let mut extensions = ErrorExtensionValues::default();
+        self.write_extensions(&mut extensions);
+        extensions
+    }
+
+    /// Writes this error's `extensions` entries into `extensions`, keeping the others:
+    /// how async-graphql's own errors (which carry no code) are labelled.
+    pub fn write_extensions(&self, extensions: &mut ErrorExtensionValues) {
+        extensions.set("code", self.code());
+        extensions.set("status", self.status());
+        if let Self::RateLimited(seconds) = self {
+            extensions.set("retryAfter", *seconds);
+        }
+    }
+
+    /// This error as one entry of a response's `errors`, at `pos` in the document if
+    /// it is about a place in it. Every error body the server writes is built from this.
+    pub fn to_server_error(&self, pos: Option<Pos>) -> ServerError {
+        let mut error = ServerError::new(self.message(), pos);
+        error.extensions = Some(self.extensions());
+        error
+    }
+}
+
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
-        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
-            ext.set("code", err.code());
-            ext.set("status", err.status());
-            if let AppError::RateLimited(seconds) = err {
-                ext.set("retryAfter", seconds);
-            }
-        })
+        let mut error = async_graphql::Error::new(err.message());
+        error.extensions = Some(err.extensions());
+        error
     }
 }
 

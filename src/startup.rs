@@ -10,9 +10,8 @@ use crate::{
     auth::{Keys, Verifier, jwks::ExternalVerifier, secret},
     config::Config,
     db::{self, StatementCounter},
-    graphql,
-    graphql::cache::SharedCache,
-    http::{self, AppState, Inner, edge::Edge, nulls::TypeIndex, persisted::PersistedQueries},
+    graphql::{cache::SharedCache, pipeline::Engine},
+    http::{self, AppState, Inner, edge::Edge, persisted::PersistedQueries},
     rate_limit::{ClientAddress, RateLimiter},
     seed,
     telemetry::{Telemetry, Traces},
@@ -156,31 +155,29 @@ impl Application {
             RateLimiter::new(config.rate_limits.clone())
                 .with_rejections(telemetry.metrics().rate_limited.clone()),
         );
-        let schema = graphql::build_schema(
+        let cache = SharedCache::new(
+            config.delivery.shared_cache_entries as usize,
+            Duration::from_secs(config.delivery.shared_cache_max_age_seconds.into()),
+        );
+        let engine = Engine::new(
             db.clone(),
             keys.clone(),
             &config.limits,
             config.production,
-            limiter.clone(),
-        );
-        let sdl = schema.sdl();
+            limiter,
+            cache,
+        )?;
         let state = AppState::new(Inner {
             db,
-            schema,
+            engine,
             keys,
             verifier,
             statements,
             limits: config.limits.clone(),
             production: config.production,
-            limiter,
-            types: TypeIndex::from_sdl(&sdl),
             persisted,
             edge,
             telemetry,
-            cache: SharedCache::new(
-                config.delivery.shared_cache_entries as usize,
-                Duration::from_secs(config.delivery.shared_cache_max_age_seconds.into()),
-            ),
         });
         let listener = TcpListener::bind(bind)
             .await

@@ -4,25 +4,21 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{
-    ServerError, ServerResult, ValidationResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
+    ServerError, ValidationResult,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation},
     parser::types::{ExecutableDocument, FragmentDefinition, Selection, SelectionSet},
 };
 
 use crate::rate_limit::{Budget, Client, RateLimiter};
 
-/// Rejects documents over the token, alias or root-field limits before execution.
+/// Document limits async-graphql does not have, checked before validation: tokens
+/// before the document is parsed (a huge document costs a scan, not a syntax tree),
+/// aliases and root fields once it is.
 #[derive(Clone, Copy, Debug)]
 pub struct DocumentLimits {
     pub max_tokens: usize,
     pub max_aliases: usize,
     pub max_root_fields: usize,
-}
-
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
-    }
 }
 
 fn over(what: &str, count: usize, limit: usize) -> ServerError {
@@ -32,28 +28,25 @@ fn over(what: &str, count: usize, limit: usize) -> ServerError {
     )
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for DocumentLimits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        // Counted before parsing, so a huge document costs a scan, not a syntax tree.
+impl DocumentLimits {
+    /// Refuses `query` when it has more tokens than allowed, before it is parsed.
+    pub fn check_tokens(&self, query: &str) -> Result<(), ServerError> {
         let tokens = count_tokens(query, self.max_tokens + 1);
         if tokens > self.max_tokens {
             return Err(over("tokens", tokens, self.max_tokens));
         }
-        let document = next.run(ctx, query, variables).await?;
-        let fragments = &document.fragments;
-        let aliases = count_aliases(&document);
+        Ok(())
+    }
+
+    /// Refuses a parsed document with too many aliases, or an operation with too many
+    /// root fields.
+    pub fn check_document(&self, document: &ExecutableDocument) -> Result<(), ServerError> {
+        let aliases = count_aliases(document);
         if aliases > self.max_aliases {
             return Err(over("aliases", aliases, self.max_aliases));
         }
         for (_, operation) in document.operations.iter() {
-            let roots = count_fields(&operation.node.selection_set.node, fragments, 0);
+            let roots = count_fields(&operation.node.selection_set.node, &document.fragments, 0);
             if roots > self.max_root_fields {
                 return Err(over(
                     "root fields in one operation",
@@ -62,7 +55,7 @@ impl Extension for DocumentLimits {
                 ));
             }
         }
-        Ok(document)
+        Ok(())
     }
 }
 

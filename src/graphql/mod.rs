@@ -4,12 +4,18 @@ pub mod batch;
 pub mod cache;
 pub mod context;
 pub mod guard;
+pub mod index;
 pub mod limits;
 pub mod loaders;
+mod nulls;
 pub mod pagination;
+pub mod pipeline;
 mod query;
+pub mod request;
+pub mod response;
 pub mod scalars;
 pub mod types;
+mod variables;
 
 use std::sync::Arc;
 
@@ -24,7 +30,7 @@ use crate::{
     error::{AppError, AppResult},
     rate_limit::RateLimiter,
 };
-use limits::{CostBudget, DocumentLimits};
+use limits::CostBudget;
 use loaders::RequestLoader;
 
 /// The executable schema.
@@ -47,11 +53,6 @@ pub fn build_schema(
         .limit_depth(limits.max_query_depth as usize)
         .limit_complexity(limits.max_query_complexity as usize)
         .limit_directives(limits.max_directives_per_field as usize)
-        .extension(DocumentLimits {
-            max_tokens: limits.max_tokens as usize,
-            max_aliases: limits.max_aliases as usize,
-            max_root_fields: limits.max_root_fields as usize,
-        })
         .extension(CostBudget(limiter));
     if production {
         builder = builder.disable_introspection().disable_suggestions();

@@ -3,26 +3,14 @@
 use std::{any::Any, time::Duration};
 
 use axum::{
-    Json,
     extract::{Request, State},
     http::StatusCode,
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 
-use super::AppState;
+use super::{AppState, respond::refusal};
 use crate::error::AppError;
-
-/// A GraphQL-shaped error body for failures outside GraphQL execution.
-pub fn error_response(status: StatusCode, err: &AppError) -> Response {
-    let body = serde_json::json!({
-        "errors": [{
-            "message": err.message(),
-            "extensions": { "code": err.code(), "status": err.status() },
-        }]
-    });
-    (status, Json(body)).into_response()
-}
 
 /// Answers 503 when a request runs longer than the configured limit. The request's
 /// future is dropped, which cancels its outstanding statements.
@@ -35,7 +23,7 @@ pub async fn time_limit(State(state): State<AppState>, request: Request, next: N
                 limit_ms = state.limits.request_timeout_ms,
                 "request timed out"
             );
-            error_response(
+            refusal(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &AppError::Timeout(state.limits.request_timeout_ms),
             )
@@ -51,5 +39,5 @@ pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("(no message)");
     tracing::error!(panic = detail, "handler panicked");
-    error_response(StatusCode::INTERNAL_SERVER_ERROR, &AppError::Internal)
+    refusal(StatusCode::INTERNAL_SERVER_ERROR, &AppError::Internal)
 }

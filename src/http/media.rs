@@ -3,9 +3,11 @@
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
+use crate::graphql::request::Statuses;
+
 /// The media types a GraphQL response is served as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum MediaType {
+pub enum MediaType {
     /// `application/graphql-response+json`: status codes follow the outcome.
     GraphqlResponse,
     /// `application/json`, for legacy clients.
@@ -13,7 +15,15 @@ pub(super) enum MediaType {
 }
 
 impl MediaType {
-    pub(super) fn content_type(self) -> HeaderValue {
+    /// How request errors are reported in this media type.
+    pub fn statuses(self) -> Statuses {
+        match self {
+            Self::GraphqlResponse => Statuses::Spec,
+            Self::Json => Statuses::Legacy,
+        }
+    }
+
+    pub fn content_type(self) -> HeaderValue {
         HeaderValue::from_static(match self {
             Self::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
             Self::Json => "application/json; charset=utf-8",

@@ -5,10 +5,11 @@ mod graphiql;
 mod graphql;
 mod guards;
 mod health;
-mod media;
+pub mod media;
 mod metrics;
-pub mod nulls;
+mod params;
 pub mod persisted;
+pub mod respond;
 
 use std::sync::Arc;
 
@@ -20,8 +21,7 @@ use crate::{
     auth::{Keys, Verifier},
     config::Limits,
     db::StatementCounter,
-    graphql::{AppSchema, cache::SharedCache},
-    rate_limit::RateLimiter,
+    graphql::pipeline::Engine,
     telemetry::{self, Telemetry},
 };
 
@@ -31,7 +31,8 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub db: DatabaseConnection,
-    pub schema: AppSchema,
+    /// The GraphQL pipeline: the schema and what requests are checked against.
+    pub engine: Engine,
     pub keys: Keys,
     /// Verifies bearer tokens: ours, and an identity provider's when one is configured.
     pub verifier: Verifier,
@@ -39,17 +40,12 @@ pub struct Inner {
     pub limits: Limits,
     /// Production mode: no GraphiQL, no introspection, no suggestions.
     pub production: bool,
-    pub limiter: Arc<RateLimiter>,
-    /// The schema's field types, for null propagation after field errors.
-    pub types: nulls::TypeIndex,
     /// Automatic persisted queries, trusted documents, or neither.
     pub persisted: persisted::PersistedQueries,
     /// CORS and compression around every route.
     pub edge: edge::Edge,
     /// Metrics registry and tracer of this instance.
     pub telemetry: Telemetry,
-    /// Speakers, sponsors, assets and users across requests (`None`: off).
-    pub cache: Option<Arc<SharedCache>>,
 }
 
 impl AppState {

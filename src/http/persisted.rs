@@ -27,11 +27,17 @@ use std::{
 };
 
 use anyhow::{Context as _, bail};
+use axum::http::{HeaderValue, StatusCode, header};
 use lru::LruCache;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::{config::Delivery, error::AppError};
+use super::params::Params;
+use crate::{
+    config::Delivery,
+    error::AppError,
+    graphql::{request::Statuses, response::Finished},
+};
 
 /// What this instance does with persisted queries.
 pub enum PersistedQueries {
@@ -142,6 +148,23 @@ impl PersistedQueries {
         }
     }
 
+    /// Puts the text of a persisted document in place of its id in `params`, or says
+    /// why the request cannot run: an unknown id, a hash that does not fit, a free-form
+    /// document in trusted-documents mode. Returns what to remember once it ran.
+    pub fn apply(&self, params: &mut Params) -> Result<Option<Registration>, Refusal> {
+        let persisted_query = params
+            .extensions
+            .as_mut()
+            .and_then(|extensions| extensions.remove("persistedQuery"));
+        let resolved = self.resolve(
+            params.query.take(),
+            params.document_id.take(),
+            persisted_query,
+        )?;
+        params.query = resolved.query;
+        Ok(resolved.register)
+    }
+
     /// Remembers a document once it was executed (it parsed and passed every limit).
     pub fn register(&self, registration: Registration) {
         if let Self::Automatic(store) = self {
@@ -183,6 +206,36 @@ pub struct Refusal {
     /// HTTP 200 whatever the media type, because Apollo Client turns persisted queries
     /// off for good after a 400 or 500 instead of resending the query.
     pub apollo: bool,
+}
+
+impl Refusal {
+    /// The refusal, with nothing executed. An unknown or unsupported persisted query is
+    /// a request error (400 for `application/graphql-response+json`, 200 for legacy
+    /// JSON), except with Apollo's extension, which always gets 200 (see `apollo`); a
+    /// malformed one and a document outside the trusted set are 400.
+    pub fn finish(&self, statuses: Statuses) -> Finished {
+        let miss = matches!(
+            self.error,
+            AppError::PersistedQueryNotFound | AppError::PersistedQueryNotSupported
+        );
+        let status = if miss && (self.apollo || statuses == Statuses::Legacy) {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        tracing::info!(
+            status = status.as_u16(),
+            code = self.error.code(),
+            "graphql request refused: persisted query"
+        );
+        let mut finished = Finished::refused(status, &self.error);
+        // A cached miss would make every later GET for that hash miss as well.
+        finished.set(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache, must-revalidate"),
+        );
+        finished
+    }
 }
 
 /// `extensions.persistedQuery`, checked.

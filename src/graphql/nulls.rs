@@ -12,70 +12,37 @@ use std::collections::HashMap;
 use async_graphql::{
     Name, PathSegment, Positioned, Value,
     parser::types::{
-        BaseType, DocumentOperations, ExecutableDocument, FragmentDefinition, Selection,
-        SelectionSet, Type, TypeKind, TypeSystemDefinition,
+        BaseType, ExecutableDocument, FragmentDefinition, OperationDefinition, Selection,
+        SelectionSet, Type,
     },
 };
 
-/// Field types by object type and field name, read once from the schema's SDL.
-pub struct TypeIndex {
-    fields: HashMap<String, HashMap<String, Type>>,
-    query: String,
-    mutation: String,
-}
-
-impl TypeIndex {
-    pub fn from_sdl(sdl: &str) -> Self {
-        let mut fields = HashMap::new();
-        if let Ok(document) = async_graphql::parser::parse_schema(sdl) {
-            for definition in document.definitions {
-                if let TypeSystemDefinition::Type(ty) = definition
-                    && let TypeKind::Object(object) = &ty.node.kind
-                {
-                    let by_name = object
-                        .fields
-                        .iter()
-                        .map(|f| (f.node.name.node.to_string(), f.node.ty.node.clone()))
-                        .collect();
-                    fields.insert(ty.node.name.node.to_string(), by_name);
-                }
-            }
-        }
-        Self {
-            fields,
-            query: "Query".into(),
-            mutation: "Mutation".into(),
-        }
-    }
-
-    fn field(&self, object: &str, field: &str) -> Option<&Type> {
-        if field == "__typename" {
-            return None;
-        }
-        self.fields.get(object)?.get(field)
-    }
-}
+use super::index::{SchemaIndex, named};
 
 /// Where a step of an error path lands: the value's type there.
 struct Step {
     ty: Type,
 }
 
-/// Applies every field error of `errors` to `data`: the failed field becomes null, and
-/// the null moves up past non-null types. Returns the new `data`.
+/// Applies every field error of `errors` to `data`, the answer to `operation` of
+/// `document`: the failed field becomes null, and the null moves up past non-null
+/// types. Returns the new `data`.
 pub fn propagate(
-    index: &TypeIndex,
+    index: &SchemaIndex,
     document: &ExecutableDocument,
-    operation_name: Option<&str>,
+    operation: &OperationDefinition,
     data: Value,
     errors: &[async_graphql::ServerError],
 ) -> Value {
-    let Some((root_type, root_selection)) = operation(index, document, operation_name) else {
-        return data;
+    let root_type = match operation.ty {
+        async_graphql::parser::types::OperationType::Query => &index.query,
+        async_graphql::parser::types::OperationType::Mutation => &index.mutation,
+        async_graphql::parser::types::OperationType::Subscription => return data,
     };
+    let root_selection = &operation.selection_set.node;
     let mut data = data;
     for error in errors.iter().filter(|e| !e.path.is_empty()) {
-        let Some(steps) = types_along(index, document, &root_type, root_selection, &error.path)
+        let Some(steps) = types_along(index, document, root_type, root_selection, &error.path)
         else {
             continue;
         };
@@ -88,28 +55,10 @@ pub fn propagate(
     data
 }
 
-fn operation<'a>(
-    index: &TypeIndex,
-    document: &'a ExecutableDocument,
-    name: Option<&str>,
-) -> Option<(String, &'a SelectionSet)> {
-    let operation = match (&document.operations, name) {
-        (DocumentOperations::Single(op), _) => &op.node,
-        (DocumentOperations::Multiple(ops), Some(name)) => &ops.get(name)?.node,
-        (DocumentOperations::Multiple(_), None) => return None,
-    };
-    let root = match operation.ty {
-        async_graphql::parser::types::OperationType::Query => index.query.clone(),
-        async_graphql::parser::types::OperationType::Mutation => index.mutation.clone(),
-        async_graphql::parser::types::OperationType::Subscription => return None,
-    };
-    Some((root, &operation.selection_set.node))
-}
-
 /// The type of the value at each step of `path`, or `None` when the path leaves the
 /// document (which only a bug would make happen: then nothing is changed).
 fn types_along(
-    index: &TypeIndex,
+    index: &SchemaIndex,
     document: &ExecutableDocument,
     root_type: &str,
     root: &SelectionSet,
@@ -123,7 +72,7 @@ fn types_along(
         match segment {
             PathSegment::Field(key) => {
                 let field = find_field(document, &selections, key)?;
-                let ty = index.field(&object, field.name.node.as_str())?.clone();
+                let ty = index.field(&object, field.name.node.as_str())?.ty.clone();
                 selections = vec![&field.selection_set.node];
                 object = named(&ty).to_owned();
                 current = Some(ty.clone());
@@ -140,13 +89,6 @@ fn types_along(
         }
     }
     Some(steps)
-}
-
-fn named(ty: &Type) -> &str {
-    match &ty.base {
-        BaseType::Named(name) => name.as_str(),
-        BaseType::List(inner) => named(inner),
-    }
 }
 
 /// The field whose response key is `key`, looking through fragments (our schema has

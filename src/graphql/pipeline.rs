@@ -1,0 +1,323 @@
+//! The one path of a GraphQL request: a [`GraphqlRequest`] in, a [`Finished`] response
+//! out, whatever the transport.
+//!
+//! In order: the client's operation budget; the request errors that nothing may run
+//! past (the document's limits, the choice of operation, string arguments, variables,
+//! the validation of every operation in the document); execution of the chosen
+//! operation alone, with the per-request context and loaders; then the fixes on top
+//! of async-graphql (codes on its own errors, null propagation) and the HTTP status.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    EmptySubscription, Name, Positioned, Request, Response, Schema, ServerError, Value, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute},
+    parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, Selection},
+};
+use axum::http::StatusCode;
+use sea_orm::DatabaseConnection;
+
+use super::{
+    AppSchema, Mutation, Query, build_schema,
+    cache::{RequestGeneration, SharedCache},
+    context::RequestContext,
+    index::SchemaIndex,
+    limits::DocumentLimits,
+    loaders::Loaders,
+    nulls,
+    request::{GraphqlRequest, Statuses, select},
+    response::Finished,
+    variables,
+};
+use crate::{
+    auth::Keys,
+    config::Limits,
+    error::AppError,
+    rate_limit::{Budget, RateLimiter},
+};
+
+/// What running a request needs: the schema and what it is checked against.
+pub struct Engine {
+    schema: AppSchema,
+    /// The same types without limits or data, used only to validate the operations of
+    /// a document that are not run (see [`Engine::validate_others`]).
+    validator: Schema<Query, Mutation, EmptySubscription>,
+    index: SchemaIndex,
+    limits: DocumentLimits,
+    limiter: Arc<RateLimiter>,
+    db: DatabaseConnection,
+    cache: Option<Arc<SharedCache>>,
+}
+
+impl Engine {
+    /// Builds the schema and what the pipeline checks requests against; fails (and the
+    /// server does not start) when the schema's own SDL cannot be read.
+    pub fn new(
+        db: DatabaseConnection,
+        keys: Keys,
+        limits: &Limits,
+        production: bool,
+        limiter: Arc<RateLimiter>,
+        cache: Option<Arc<SharedCache>>,
+    ) -> anyhow::Result<Self> {
+        let schema = build_schema(db.clone(), keys, limits, production, limiter.clone());
+        let index = SchemaIndex::from_sdl(&schema.sdl())?;
+        let mut validator = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+            .extension(ValidateOnly);
+        if production {
+            validator = validator.disable_introspection();
+        }
+        Ok(Self {
+            schema,
+            validator: validator.finish(),
+            index,
+            limits: DocumentLimits::from(limits),
+            limiter,
+            db,
+            cache,
+        })
+    }
+
+    /// The document limits requests are prepared with.
+    pub fn document_limits(&self) -> &DocumentLimits {
+        &self.limits
+    }
+
+    /// The schema, for what runs beside the pipeline (SDL export).
+    pub fn schema(&self) -> &AppSchema {
+        &self.schema
+    }
+
+    /// Runs one request to its finished response.
+    pub async fn run(&self, request: GraphqlRequest) -> Finished {
+        let GraphqlRequest {
+            query,
+            document,
+            operation_name,
+            variables,
+            extensions,
+            caller,
+            statuses,
+        } = request;
+        let legacy = statuses == Statuses::Legacy;
+        // One operation per request (batching is off); its cost is charged once known.
+        if let Some(client) = caller.client()
+            && let Err(err) = self.limiter.spend(Budget::Operations(client), 1)
+        {
+            tracing::info!(status = 429, "graphql request over its rate limit");
+            return Finished::refused(StatusCode::TOO_MANY_REQUESTS, &err);
+        }
+        let (document, operation) = match self
+            .check(document, operation_name.as_deref(), &variables)
+            .await
+        {
+            Ok(checked) => checked,
+            Err(errors) => return Finished::request_errors(errors, legacy),
+        };
+        let mut request = Request::new(query).variables(variables);
+        if let Some(name) = operation_name {
+            request = request.operation_name(name);
+        }
+        request.extensions.extend(extensions);
+        let generation = RequestGeneration::default();
+        let user_id = caller.user_id;
+        request = request
+            .data(RequestContext::new(
+                self.db.clone(),
+                user_id,
+                generation.clone(),
+            ))
+            .data(Loaders::new(
+                self.db.clone(),
+                user_id,
+                self.cache.clone(),
+                generation,
+            ));
+        if let Some(client) = caller.client() {
+            request = request.data(client);
+        }
+        if let Some(address) = caller.address {
+            request = request.data(address);
+        }
+        // Kept for null propagation: the schema consumes the request.
+        request.set_parsed_query(document.clone());
+        let mut response = self.schema.execute(request).await;
+        for error in &mut response.errors {
+            label_request_error(error);
+        }
+        let executed = execution_started(&response);
+        if executed && response.errors.iter().any(|error| !error.path.is_empty()) {
+            let data = std::mem::take(&mut response.data);
+            response.data =
+                nulls::propagate(&self.index, &document, &operation, data, &response.errors);
+        }
+        Finished::from_response(response, executed, legacy)
+    }
+
+    /// Everything that must hold before anything runs. Returns the document cut down
+    /// to the chosen operation (and the fragments it uses), with that operation.
+    async fn check(
+        &self,
+        document: Result<ExecutableDocument, ServerError>,
+        operation_name: Option<&str>,
+        variables: &Variables,
+    ) -> Result<(ExecutableDocument, OperationDefinition), Vec<ServerError>> {
+        let document = document.map_err(|error| vec![labelled(error)])?;
+        self.limits
+            .check_document(&document)
+            .map_err(|error| vec![labelled(error)])?;
+        let Some((name, operation)) = select(&document, operation_name) else {
+            let message = match operation_name {
+                Some(name) => format!(r#"Unknown operation named "{name}""#),
+                None => "Operation name required in request.".to_owned(),
+            };
+            return Err(vec![labelled(ServerError::new(message, None))]);
+        };
+        if let Some(error) = variables::missing(&operation.node, variables) {
+            return Err(vec![labelled(error)]);
+        }
+        let misplaced = variables::misplaced(&self.index, &document);
+        if !misplaced.is_empty() {
+            return Err(misplaced.into_iter().map(labelled).collect());
+        }
+        if document.operations.iter().count() > 1 {
+            self.validate_others(&document, name).await?;
+        }
+        let operation_copy = operation.node.clone();
+        let narrowed = only(&document, name, operation);
+        Ok((narrowed, operation_copy))
+    }
+
+    /// Validates a document of several operations as a whole, as GraphQL over HTTP
+    /// requires, though only one of them runs. The schema that runs it computes the
+    /// cost of every operation with the chosen one's variables, and would refuse a
+    /// valid request whose other operations take `first` from variables of their own;
+    /// so the whole document goes through the validator (same types, no cost or depth
+    /// limit, no data, nothing executed) with every variable null, and the running
+    /// schema then sees the chosen operation alone.
+    async fn validate_others(
+        &self,
+        document: &ExecutableDocument,
+        chosen: Option<&Name>,
+    ) -> Result<(), Vec<ServerError>> {
+        let names = document
+            .operations
+            .iter()
+            .flat_map(|(_, operation)| &operation.node.variable_definitions)
+            .map(|definition| (definition.node.name.node.clone(), Value::Null));
+        let mut request =
+            Request::new("").variables(Variables::from_value(Value::Object(names.collect())));
+        if let Some(name) = chosen {
+            request = request.operation_name(name.as_str());
+        }
+        request.set_parsed_query(document.clone());
+        let response = self.validator.execute(request).await;
+        if response.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(response.errors.into_iter().map(labelled).collect())
+        }
+    }
+}
+
+impl From<&Limits> for DocumentLimits {
+    fn from(limits: &Limits) -> Self {
+        Self {
+            max_tokens: limits.max_tokens as usize,
+            max_aliases: limits.max_aliases as usize,
+            max_root_fields: limits.max_root_fields as usize,
+        }
+    }
+}
+
+/// Stops a request after validation: the validator's only job.
+struct ValidateOnly;
+
+impl ExtensionFactory for ValidateOnly {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ValidateOnly)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ValidateOnly {
+    async fn execute(
+        &self,
+        _ctx: &ExtensionContext<'_>,
+        _operation_name: Option<&str>,
+        _next: NextExecute<'_>,
+    ) -> Response {
+        Response::new(Value::Null)
+    }
+}
+
+/// `document` cut down to `operation` (named `name`) and the fragments it reaches,
+/// directly or through other fragments; the others would now be unused, which
+/// validation refuses.
+fn only(
+    document: &ExecutableDocument,
+    name: Option<&Name>,
+    operation: &Positioned<OperationDefinition>,
+) -> ExecutableDocument {
+    let (DocumentOperations::Multiple(_), Some(name)) = (&document.operations, name) else {
+        return document.clone();
+    };
+    if document.operations.iter().count() < 2 {
+        return document.clone();
+    }
+    let mut used = std::collections::HashSet::new();
+    let mut pending = vec![&operation.node.selection_set.node];
+    while let Some(set) = pending.pop() {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => pending.push(&field.node.selection_set.node),
+                Selection::InlineFragment(inline) => pending.push(&inline.node.selection_set.node),
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    if used.insert(name.clone())
+                        && let Some(fragment) = document.fragments.get(name)
+                    {
+                        pending.push(&fragment.node.selection_set.node);
+                    }
+                }
+            }
+        }
+    }
+    ExecutableDocument {
+        operations: DocumentOperations::Multiple(
+            [(name.clone(), operation.clone())].into_iter().collect(),
+        ),
+        fragments: document
+            .fragments
+            .iter()
+            .filter(|(name, _)| used.contains(*name))
+            .map(|(name, fragment)| (name.clone(), fragment.clone()))
+            .collect(),
+    }
+}
+
+/// A request error with the contract's code.
+fn labelled(mut error: ServerError) -> ServerError {
+    label_request_error(&mut error);
+    error
+}
+
+/// Errors our resolvers raise carry a code already; the rest come from async-graphql
+/// itself rejecting the document (syntax, unknown fields, wrong argument types, depth
+/// and complexity limits), which the contract calls BAD_REQUEST.
+fn label_request_error(error: &mut ServerError) {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        AppError::bad_request("").write_extensions(extensions);
+    }
+}
+
+/// True when the operation was executed. async-graphql answers a request that never
+/// reached execution (validation, the cost budget) with `data: null` and errors that
+/// have no path; once execution has started, `data` is either not null or null
+/// because of a field error, which always carries its path.
+fn execution_started(response: &Response) -> bool {
+    response.data != Value::Null
+        || response.errors.is_empty()
+        || response.errors.iter().any(|error| !error.path.is_empty())
+}
