@@ -20,6 +20,7 @@ mod niceties;
 mod nulls;
 mod pagination;
 mod persisted;
+mod pipeline;
 mod rate_limit;
 mod schema;
 mod search_index;
