@@ -1,12 +1,13 @@
-//! Property tests: arbitrary documents and variables against the schema never panic, and
-//! every answer is one a client can read.
+//! Property tests: arbitrary documents and variables through the server's own request
+//! pipeline never panic, and every answer is one a client can read and trust.
 //!
-//! The schema is the server's own (`graphql::build_schema`, in development and in
-//! production mode) over a migrated SQLite database with the demo data set, so that
-//! generated queries reach the resolvers behind real sessions, events and registrants.
-//! Each request carries what the HTTP layer attaches (`RequestContext`, `Loaders`, the
-//! rate-limit `Client`) for a super admin, another role, a user that does not exist, or
-//! nobody.
+//! Requests go through `graphql::pipeline::Engine::run`, the function every transport
+//! calls (document limits, variable and string checks, validation of every operation,
+//! execution, null propagation, status), with the server's own schema in development and
+//! in production mode, over a migrated database with the demo data set, so that
+//! generated queries reach the resolvers behind real sessions, events and registrants:
+//! SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set (CI runs both). Each request is
+//! made for a super admin, another role, a user that does not exist, or nobody.
 //!
 //! Three properties, 256 cases each (`PROPTEST_CASES` overrides):
 //! * `arbitrary_text_is_answered`: any string as the document (random text, GraphQL-ish
@@ -15,18 +16,18 @@
 //! * `generated_documents_are_answered`: documents generated from the schema's own SDL
 //!   (random nesting, aliases, fragments, directives, unknown fields and arguments,
 //!   argument values of every kind: huge and negative ints, odd and non-ASCII strings,
-//!   forged cursors, nulls, wrong types, variables) with variables shaped to fit them, or not;
+//!   NUL characters and over-long strings, forged cursors, nulls, wrong types, variables)
+//!   with variables shaped to fit them, or not;
 //! * `generated_documents_with_arbitrary_variables_are_answered`: the same documents with
 //!   arbitrary JSON variables.
 //!
-//! Every answer must serialize. Every error must end up with an `extensions.code`: our
-//! errors carry one of the contract's codes with its `status`; async-graphql's carry none
-//! and the HTTP layer labels them `BAD_REQUEST`, which is right only for request errors
-//! (no `path`: the document did not parse or validate) and for arguments async-graphql
-//! could not coerce while executing, so any other code-less error fails. Nothing may be
-//! `INTERNAL` or `SERVICE_UNAVAILABLE`, and no field error may talk about SQL. A panic
-//! anywhere in execution (resolvers, loaders, extensions) fails the property; proptest
-//! shrinks the input and the failure names the document, variables and caller.
+//! Every answer must serialize, with a status the pipeline may give. Every error carries
+//! one of the contract's codes with its `status`; nothing may be `INTERNAL` or
+//! `SERVICE_UNAVAILABLE` (the pipeline labels a field error that has no code INTERNAL),
+//! and no field error may talk about SQL. The spec's rule on `null`: no `null` stands
+//! where the schema says non-null (a failed field's null moves up to a nullable parent).
+//! A panic anywhere (pipeline, resolvers, loaders, extensions) fails the property;
+//! proptest shrinks the input and the failure names the document, variables and caller.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -35,36 +36,69 @@ use std::{
     time::Duration,
 };
 
-use async_graphql::{Request, Variables};
-use async_graphql_parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use async_graphql::Variables;
+use async_graphql_parser::types::{
+    BaseType, DocumentOperations, ExecutableDocument, Selection, SelectionSet, Type, TypeKind,
+    TypeSystemDefinition,
+};
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use proptest::{prelude::*, test_runner::TestCaseError};
+use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value as Json, json};
 use session_analytics::{
     auth::Keys,
     config::{Limits, RateLimits, Secret},
     db,
     graphql::{
-        AppSchema, build_schema, cache::RequestGeneration, context::RequestContext,
-        loaders::Loaders, sdl,
+        pipeline::Engine,
+        request::{Caller as Viewer, GraphqlRequest},
+        response::Finished,
+        sdl,
     },
-    rate_limit::{Client, RateLimiter},
+    rate_limit::RateLimiter,
     seed, store,
 };
 
 // ---------------------------------------------------------------------------------------
-// The fixture: one database, two schemas, a runtime, shared by the properties.
+// The fixture: one database, two engines, a runtime, shared by the properties.
 
 struct Fixture {
     runtime: tokio::runtime::Runtime,
-    db: sea_orm::DatabaseConnection,
     /// Development (introspection on) and production (introspection off).
-    schemas: [AppSchema; 2],
+    engines: [Engine; 2],
     /// Who may be asking: a super admin, an event admin, an attendee, a user id that
     /// does not exist, and nobody.
     viewers: [Option<i64>; 5],
     model: Model,
     _dir: tempfile::TempDir,
+}
+
+/// A fresh database: a new PostgreSQL database beside `TEST_DATABASE_URL`'s (named
+/// like the API tests' scratch databases, which CI drops), else a SQLite file in `dir`.
+async fn database_url(dir: &std::path::Path) -> String {
+    let Some(base) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
+        return format!("sqlite://{}?mode=rwc", dir.join("fuzz.db").display());
+    };
+    let name = format!("sa_test_fuzz_{}", std::process::id());
+    let admin = Database::connect(base.as_str())
+        .await
+        .expect("TEST_DATABASE_URL must point at a reachable PostgreSQL");
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .expect("dropping an old fuzz database");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("creating the fuzz database");
+    admin.close().await.ok();
+    let (prefix, _) = base
+        .rsplit_once('/')
+        .expect("TEST_DATABASE_URL has a database name");
+    format!("{prefix}/{name}")
 }
 
 fn fixture() -> &'static Fixture {
@@ -76,8 +110,8 @@ fn fixture() -> &'static Fixture {
             .build()
             .expect("a runtime");
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("fuzz.db").display());
         let (db, super_admin, event_admin, attendee) = runtime.block_on(async {
+            let url = database_url(dir.path()).await;
             let (db, _) = db::connect(&url, 8, Duration::from_secs(10), Duration::from_secs(5))
                 .await
                 .expect("the database opens");
@@ -107,8 +141,7 @@ fn fixture() -> &'static Fixture {
             3600,
         );
         // Budgets off (0): the properties send far more than a client may per minute, and
-        // a throttled request would test nothing. The `Client` still goes in, so the cost
-        // budget's extension runs.
+        // a throttled request would test nothing. The budgets' code still runs.
         let limiter = Arc::new(RateLimiter::new(RateLimits {
             operations_per_minute: 0,
             cost_per_minute: 0,
@@ -116,19 +149,20 @@ fn fixture() -> &'static Fixture {
             login_attempts_per_address_per_minute: 0,
         }));
         let limits = Limits::default();
-        let schemas = [false, true].map(|production| {
-            build_schema(
+        let engines = [false, true].map(|production| {
+            Engine::new(
                 db.clone(),
                 keys.clone(),
                 &limits,
                 production,
                 limiter.clone(),
+                None,
             )
+            .expect("the engine builds")
         });
         Fixture {
             runtime,
-            db,
-            schemas,
+            engines,
             viewers: [
                 Some(super_admin),
                 Some(event_admin),
@@ -159,31 +193,36 @@ fn caller() -> impl Strategy<Value = Caller> {
 }
 
 impl Fixture {
-    /// Runs one request as the HTTP layer would, and checks the answer.
+    /// Runs one request through the pipeline, as a transport would.
+    fn answer(&self, caller: Caller, document: &str, variables: &Json) -> Option<Finished> {
+        let engine = &self.engines[usize::from(caller.production)];
+        let viewer = Viewer {
+            user_id: self.viewers[caller.viewer],
+            address: None,
+        };
+        let request = GraphqlRequest::new(
+            document.to_owned(),
+            None,
+            Variables::from_json(variables.clone()),
+            viewer,
+            engine.document_limits(),
+        );
+        self.runtime
+            .block_on(async {
+                tokio::time::timeout(Duration::from_secs(30), engine.run(request)).await
+            })
+            .ok()
+    }
+
+    /// Runs one request and checks the answer.
     fn run(&self, caller: Caller, document: &str, variables: Json) -> Result<(), TestCaseError> {
-        let user_id = self.viewers[caller.viewer];
-        let schema = &self.schemas[usize::from(caller.production)];
-        let generation = RequestGeneration::default();
-        let mut request = Request::new(document)
-            .variables(Variables::from_json(variables.clone()))
-            .data(RequestContext::new(
-                self.db.clone(),
-                user_id,
-                generation.clone(),
-            ))
-            .data(Loaders::new(self.db.clone(), user_id, None, generation));
-        if let Some(id) = user_id {
-            request = request.data(Client::User(id));
-        }
         // Caught here rather than by proptest, so that the failure names the document.
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            self.runtime.block_on(async {
-                tokio::time::timeout(Duration::from_secs(30), schema.execute(request)).await
-            })
+            self.answer(caller, document, &variables)
         }));
         let verdict = match outcome {
-            Ok(Ok(response)) => check_response(&response, refused_over_http(document, &variables)),
-            Ok(Err(_)) => Err(TestCaseError::fail("the request ran for 30 s")),
+            Ok(Some(finished)) => check_response(&self.model, document, &finished),
+            Ok(None) => Err(TestCaseError::fail("the request ran for 30 s")),
             Err(panic) => {
                 let message = panic
                     .downcast_ref::<&str>()
@@ -218,63 +257,25 @@ const CODES: [(&str, u64); 9] = [
     ("INTERNAL", 500),
 ];
 
-/// True when the HTTP layer refuses the request before it runs because a variable of a
-/// non-null type without a default has no value (async-graphql would run it, and say
-/// "Variable x is not defined." at the field that uses it).
-fn refused_over_http(document: &str, variables: &Json) -> bool {
-    let Ok(document) = async_graphql_parser::parse_query(document) else {
-        return false;
-    };
-    document.operations.iter().any(|(_, operation)| {
-        operation
-            .node
-            .variable_definitions
-            .iter()
-            .any(|definition| {
-                let definition = &definition.node;
-                !definition.var_type.node.nullable
-                    && definition.default_value.is_none()
-                    && variables
-                        .get(definition.name.node.as_str())
-                        .is_none_or(Json::is_null)
-            })
-    })
-}
-
-fn check_response(
-    response: &async_graphql::Response,
-    refused_over_http: bool,
-) -> Result<(), TestCaseError> {
-    let body = serde_json::to_value(response)
+fn check_response(model: &Model, document: &str, finished: &Finished) -> Result<(), TestCaseError> {
+    let bytes = finished
+        .to_json()
         .map_err(|err| TestCaseError::fail(format!("the response does not serialize: {err}")))?;
-    serde_json::to_string(&body)
-        .map_err(|err| TestCaseError::fail(format!("the response does not print: {err}")))?;
-    for (error, json) in response
-        .errors
-        .iter()
-        .zip(body["errors"].as_array().into_iter().flatten())
-    {
+    let body: Json = serde_json::from_slice(&bytes)
+        .map_err(|err| TestCaseError::fail(format!("the response is not JSON: {err}")))?;
+    let status = finished.status.as_u16();
+    prop_assert!(
+        status == 200 || (status == 400 && !finished.executed()),
+        "status {status}: {body}"
+    );
+    prop_assert_eq!(body.get("data").is_some(), finished.executed(), "{}", body);
+    for json in body["errors"].as_array().into_iter().flatten() {
         let code = json["extensions"]["code"].as_str();
-        let Some(code) = code else {
-            // async-graphql's own errors carry no code; the HTTP layer labels them
-            // BAD_REQUEST. That is right for request errors (no `path`: the document did
-            // not parse or validate) and for an argument async-graphql could not coerce
-            // while executing; any other field error must come with its own code.
-            let undefined_variable = error.message.starts_with("Variable ")
-                && error.message.ends_with(" is not defined.");
-            prop_assert!(
-                error.path.is_empty()
-                    || is_argument_coercion(&error.message)
-                    || (refused_over_http && undefined_variable),
-                "a field error without `extensions.code`: {json}"
-            );
-            continue;
-        };
         let status = CODES
             .iter()
-            .find(|(known, _)| *known == code)
+            .find(|(known, _)| Some(*known) == code)
             .map(|(_, status)| *status);
-        prop_assert!(status.is_some(), "an undocumented code: {json}");
+        prop_assert!(status.is_some(), "an error without a contract code: {json}");
         prop_assert_eq!(
             json["extensions"]["status"].as_u64(),
             status,
@@ -282,27 +283,194 @@ fn check_response(
             json
         );
         prop_assert!(
-            code != "INTERNAL" && code != "SERVICE_UNAVAILABLE",
+            code != Some("INTERNAL") && code != Some("SERVICE_UNAVAILABLE"),
             "the server failed: {json}"
         );
-        if !error.path.is_empty() {
-            let message = error.message.to_lowercase();
+        if json.get("path").is_some() {
+            let message = json["message"].as_str().unwrap_or_default().to_lowercase();
             prop_assert!(
-                !["sqlx", "sqlite", "syntax error at or near", "constraint"]
-                    .iter()
-                    .any(|leak| message.contains(leak)),
+                ![
+                    "sqlx",
+                    "sqlite",
+                    "syntax error at or near",
+                    "constraint",
+                    "postgres"
+                ]
+                .iter()
+                .any(|leak| message.contains(leak)),
                 "a field error that talks about the database: {json}"
             );
         }
     }
+    if finished.executed() {
+        let parsed = async_graphql_parser::parse_query(document).map_err(|err| {
+            TestCaseError::fail(format!("ran a document that does not parse: {err}"))
+        })?;
+        no_null_where_non_null(model, &parsed, &body["data"])?;
+    }
     Ok(())
 }
 
-/// async-graphql's messages for an argument value it cannot coerce to the argument's
-/// type at execution time (`InputValueError`): e.g. a nullable variable, left out, in a
-/// non-null argument, which its validation lets through.
-fn is_argument_coercion(message: &str) -> bool {
-    message.starts_with("Expected input type \"") || message.starts_with("Failed to parse \"")
+// ---------------------------------------------------------------------------------------
+// The spec's rule on null, checked on every executed answer.
+
+/// No `null` in `data` where the schema says non-null. `data` itself may be null (a
+/// non-null root field failed).
+fn no_null_where_non_null(
+    model: &Model,
+    document: &ExecutableDocument,
+    data: &Json,
+) -> Result<(), TestCaseError> {
+    let operation = match &document.operations {
+        DocumentOperations::Single(operation) => &operation.node,
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            match operations.values().next() {
+                Some(operation) => &operation.node,
+                None => return Ok(()),
+            }
+        }
+        DocumentOperations::Multiple(_) => return Ok(()),
+    };
+    let root = match operation.ty {
+        async_graphql_parser::types::OperationType::Query => "Query",
+        async_graphql_parser::types::OperationType::Mutation => "Mutation",
+        async_graphql_parser::types::OperationType::Subscription => return Ok(()),
+    };
+    if data.is_null() {
+        return Ok(());
+    }
+    check_object(
+        model,
+        document,
+        root,
+        &[&operation.selection_set.node],
+        data,
+        "data",
+    )
+}
+
+/// Every field of `value` (an object of type `object`, answering `sets`).
+fn check_object(
+    model: &Model,
+    document: &ExecutableDocument,
+    object: &str,
+    sets: &[&SelectionSet],
+    value: &Json,
+    at: &str,
+) -> Result<(), TestCaseError> {
+    let Json::Object(fields) = value else {
+        return Err(TestCaseError::fail(format!("{at}: an object, not {value}")));
+    };
+    for (key, value) in fields {
+        let mut selected = Vec::new();
+        for set in sets {
+            collect(document, set, key, &mut selected, 0);
+        }
+        let Some(name) = selected.first().map(|field| field.name.node.as_str()) else {
+            return Err(TestCaseError::fail(format!("{at}.{key}: not asked for")));
+        };
+        if name.starts_with("__") {
+            continue; // introspection is async-graphql's, and shaped by the spec
+        }
+        let Some(ty) = model.types.get(object).and_then(|fields| fields.get(name)) else {
+            return Err(TestCaseError::fail(format!(
+                "{at}.{key}: {object}.{name} is not in the schema"
+            )));
+        };
+        let children: Vec<&SelectionSet> = selected
+            .iter()
+            .map(|field| &field.selection_set.node)
+            .collect();
+        check_value(
+            model,
+            document,
+            ty,
+            &children,
+            value,
+            &format!("{at}.{key}"),
+        )?;
+    }
+    Ok(())
+}
+
+fn check_value(
+    model: &Model,
+    document: &ExecutableDocument,
+    ty: &Type,
+    sets: &[&SelectionSet],
+    value: &Json,
+    at: &str,
+) -> Result<(), TestCaseError> {
+    if value.is_null() {
+        prop_assert!(ty.nullable, "{} is null where the schema says {}", at, ty);
+        return Ok(());
+    }
+    match &ty.base {
+        BaseType::List(item) => {
+            let Json::Array(items) = value else {
+                return Err(TestCaseError::fail(format!("{at}: a list, not {value}")));
+            };
+            for (index, value) in items.iter().enumerate() {
+                check_value(
+                    model,
+                    document,
+                    item,
+                    sets,
+                    value,
+                    &format!("{at}[{index}]"),
+                )?;
+            }
+            Ok(())
+        }
+        BaseType::Named(name) if model.types.contains_key(name.as_str()) => {
+            check_object(model, document, name, sets, value, at)
+        }
+        BaseType::Named(_) => Ok(()),
+    }
+}
+
+/// The fields of `set` answering to `key`, through fragments (the schema has no
+/// interfaces or unions, so every fragment applies).
+fn collect<'a>(
+    document: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    key: &str,
+    out: &mut Vec<&'a async_graphql_parser::types::Field>,
+    depth: usize,
+) {
+    if depth > 32 {
+        return;
+    }
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => {
+                let response_key = field.node.alias.as_ref().unwrap_or(&field.node.name);
+                if response_key.node.as_str() == key {
+                    out.push(&field.node);
+                }
+            }
+            Selection::InlineFragment(fragment) => {
+                collect(
+                    document,
+                    &fragment.node.selection_set.node,
+                    key,
+                    out,
+                    depth + 1,
+                );
+            }
+            Selection::FragmentSpread(spread) => {
+                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
+                    collect(
+                        document,
+                        &fragment.node.selection_set.node,
+                        key,
+                        out,
+                        depth + 1,
+                    );
+                }
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -355,6 +523,8 @@ struct Field {
 struct Model {
     objects: BTreeMap<String, Vec<Field>>,
     enums: HashMap<String, Vec<String>>,
+    /// Each object type's fields with their whole types (list items' nullability too).
+    types: HashMap<String, HashMap<String, Type>>,
 }
 
 impl Model {
@@ -368,6 +538,12 @@ impl Model {
             let name = ty.node.name.node.to_string();
             match ty.node.kind {
                 TypeKind::Object(object) => {
+                    let types = object
+                        .fields
+                        .iter()
+                        .map(|field| (field.node.name.node.to_string(), field.node.ty.node.clone()))
+                        .collect();
+                    model.types.insert(name.clone(), types);
                     let fields = object
                         .fields
                         .iter()
@@ -990,7 +1166,12 @@ fn fitting_variables(declared: &[(String, TypeRef)], recipe: &Recipe, extra: &Js
                 "ID" => json!(
                     ["1", "2", "36", "0", "-5", "x", "99999999999999999999"][(choice + index) % 7]
                 ),
-                _ => json!(STRINGS[(choice + index) % STRINGS.len()]),
+                _ => match (choice + index) % (STRINGS.len() + 2) {
+                    // What a JSON variable can carry that a literal spells with escapes.
+                    n if n == STRINGS.len() => json!("a\u{0}b"),
+                    n if n == STRINGS.len() + 1 => json!("x".repeat(5_000)),
+                    n => json!(STRINGS[n]),
+                },
             },
         };
         let value = if ty.list && choice.is_multiple_of(3) {
@@ -1157,27 +1338,24 @@ fn the_generator_reaches_the_resolvers() {
             json: Vec::new(),
         };
         let generated = generate(&fixture.model, &recipe);
-        let request = Request::new(generated.document.clone())
-            .data(RequestContext::new(
-                fixture.db.clone(),
-                fixture.viewers[0],
-                RequestGeneration::default(),
-            ))
-            .data(Loaders::new(
-                fixture.db.clone(),
-                fixture.viewers[0],
-                None,
-                RequestGeneration::default(),
-            ));
-        let response = fixture
-            .runtime
-            .block_on(fixture.schemas[0].execute(request));
-        if response.data != async_graphql::Value::Null {
+        let caller = Caller {
+            viewer: 0,
+            production: false,
+        };
+        let variables = fitting_variables(&generated.variables, &recipe, &json!({}));
+        let finished = fixture
+            .answer(caller, &generated.document, &variables)
+            .expect("an answer within 30 s");
+        if let Some(Ok(body)) = finished.executed().then(|| finished.to_json())
+            && serde_json::from_slice::<Json>(&body).is_ok_and(|body| !body["data"].is_null())
+        {
             with_data += 1;
         }
     }
+    // Wild documents and variables left out on purpose are refused whole (about 70 %
+    // of this fixed set: validation, missing variables, complexity, bad cursors).
     assert!(
-        with_data >= 60,
+        with_data >= 50,
         "only {with_data} of 200 generated documents returned data: the generator is too wild"
     );
 }

@@ -129,6 +129,11 @@ impl SchemaIndex {
         self.objects.get(object)?.get(field)
     }
 
+    /// True for an object type (a value with fields of its own).
+    pub fn is_object(&self, name: &str) -> bool {
+        self.objects.contains_key(name)
+    }
+
     /// A field of an input object type.
     pub fn input_field(&self, input: &str, field: &str) -> Option<&InputSlot> {
         self.inputs.get(input)?.get(field)

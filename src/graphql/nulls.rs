@@ -6,6 +6,11 @@
 //! promises none. After execution, each error's path is walked against the document
 //! and the schema's types: the failed field becomes null, and where its type is
 //! non-null the null moves up to the nearest nullable parent (or to `data` itself).
+//!
+//! It also answers an object whose selections `@skip`/`@include` all left out with
+//! `{}`, as the specification does, where async-graphql answers `null`: at a non-null
+//! position, and not where an error explains the null. (At a nullable position a
+//! resolver's `None` looks the same, so that null stays.)
 
 use std::collections::HashMap;
 
@@ -55,6 +60,119 @@ pub fn propagate(
     data
 }
 
+/// Puts `{}` in place of the nulls async-graphql gives a non-null object all of whose
+/// selections were skipped (see the module's documentation). Only documents with a
+/// `@skip` or `@include` can have one, so others are not walked.
+pub fn fill_skipped_objects(
+    index: &SchemaIndex,
+    document: &ExecutableDocument,
+    operation: &OperationDefinition,
+    data: &mut Value,
+    errors: &[async_graphql::ServerError],
+) {
+    let root_type = match operation.ty {
+        async_graphql::parser::types::OperationType::Query => &index.query,
+        async_graphql::parser::types::OperationType::Mutation => &index.mutation,
+        async_graphql::parser::types::OperationType::Subscription => return,
+    };
+    let mut fill = Fill {
+        index,
+        document,
+        errors,
+        path: Vec::new(),
+    };
+    fill.object(root_type, &[&operation.selection_set.node], data);
+}
+
+/// One walk of [`fill_skipped_objects`] over the data, with the path it is at.
+struct Fill<'a> {
+    index: &'a SchemaIndex,
+    document: &'a ExecutableDocument,
+    errors: &'a [async_graphql::ServerError],
+    path: Vec<PathSegment>,
+}
+
+impl<'a> Fill<'a> {
+    fn object(&mut self, object: &str, sets: &[&'a SelectionSet], value: &mut Value) {
+        let Value::Object(fields) = value else {
+            return;
+        };
+        for (key, child) in fields.iter_mut() {
+            let selected = fields_at(self.document, sets, key.as_str());
+            let Some(slot) = selected
+                .first()
+                .and_then(|field| self.index.field(object, field.name.node.as_str()))
+            else {
+                continue;
+            };
+            let children: Vec<&'a SelectionSet> = selected
+                .iter()
+                .map(|field| &field.selection_set.node)
+                .collect();
+            self.path.push(PathSegment::Field(key.to_string()));
+            self.value(&slot.ty, &children, child);
+            self.path.pop();
+        }
+    }
+
+    fn value(&mut self, ty: &Type, sets: &[&'a SelectionSet], value: &mut Value) {
+        match (&ty.base, &mut *value) {
+            (BaseType::Named(name), Value::Null)
+                if !ty.nullable && self.index.is_object(name) && !self.explained() =>
+            {
+                *value = Value::Object(Default::default());
+            }
+            (BaseType::Named(name), Value::Object(_)) => {
+                let name = name.to_string();
+                self.object(&name, sets, value);
+            }
+            (BaseType::List(item), Value::List(items)) => {
+                for (i, item_value) in items.iter_mut().enumerate() {
+                    self.path.push(PathSegment::Index(i));
+                    self.value(item, sets, item_value);
+                    self.path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// True when an error's path reaches the current position or below it.
+    fn explained(&self) -> bool {
+        self.errors
+            .iter()
+            .any(|error| error.path.starts_with(&self.path))
+    }
+}
+
+/// True when a selection anywhere in `document` carries `@skip` or `@include`.
+pub fn has_conditions(document: &ExecutableDocument) -> bool {
+    fn conditional(directives: &[Positioned<async_graphql::parser::types::Directive>]) -> bool {
+        directives
+            .iter()
+            .any(|d| matches!(d.node.name.node.as_str(), "skip" | "include"))
+    }
+    fn walk(set: &SelectionSet) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(field) => {
+                conditional(&field.node.directives) || walk(&field.node.selection_set.node)
+            }
+            Selection::InlineFragment(fragment) => {
+                conditional(&fragment.node.directives) || walk(&fragment.node.selection_set.node)
+            }
+            Selection::FragmentSpread(spread) => conditional(&spread.node.directives),
+        })
+    }
+    document
+        .operations
+        .iter()
+        .any(|(_, operation)| walk(&operation.node.selection_set.node))
+        || document
+            .fragments
+            .values()
+            .any(|fragment| walk(&fragment.node.selection_set.node))
+}
+
 /// The type of the value at each step of `path`, or `None` when the path leaves the
 /// document (which only a bug would make happen: then nothing is changed).
 fn types_along(
@@ -71,9 +189,15 @@ fn types_along(
     for segment in path {
         match segment {
             PathSegment::Field(key) => {
-                let field = find_field(document, &selections, key)?;
-                let ty = index.field(&object, field.name.node.as_str())?.ty.clone();
-                selections = vec![&field.selection_set.node];
+                let fields = fields_at(document, &selections, key);
+                let ty = index
+                    .field(&object, fields.first()?.name.node.as_str())?
+                    .ty
+                    .clone();
+                selections = fields
+                    .iter()
+                    .map(|field| &field.selection_set.node)
+                    .collect();
                 object = named(&ty).to_owned();
                 current = Some(ty.clone());
                 steps.push(Step { ty });
@@ -91,37 +215,61 @@ fn types_along(
     Some(steps)
 }
 
-/// The field whose response key is `key`, looking through fragments (our schema has
-/// no interfaces or unions, so every fragment applies to the type at hand).
-fn find_field<'a>(
+/// Every field answering to response `key` in `sets`, looking through fragments (our
+/// schema has no interfaces or unions, so every fragment applies to the type at hand).
+/// Fields of the same key are merged by execution, so all of them count: their
+/// selections together are what the value under that key answers.
+fn fields_at<'a>(
     document: &'a ExecutableDocument,
     sets: &[&'a SelectionSet],
     key: &str,
-) -> Option<&'a async_graphql::parser::types::Field> {
+) -> Vec<&'a async_graphql::parser::types::Field> {
     fn search<'a>(
         fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
         set: &'a SelectionSet,
         key: &str,
         depth: usize,
-    ) -> Option<&'a async_graphql::parser::types::Field> {
+        out: &mut Vec<&'a async_graphql::parser::types::Field>,
+    ) {
         if depth > 32 {
-            return None;
+            return;
         }
-        set.items.iter().find_map(|item| match &item.node {
-            Selection::Field(field) => {
-                let response_key = field.node.alias.as_ref().unwrap_or(&field.node.name);
-                (response_key.node.as_str() == key).then_some(&field.node)
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    let response_key = field.node.alias.as_ref().unwrap_or(&field.node.name);
+                    if response_key.node.as_str() == key {
+                        out.push(&field.node);
+                    }
+                }
+                Selection::InlineFragment(fragment) => {
+                    search(
+                        fragments,
+                        &fragment.node.selection_set.node,
+                        key,
+                        depth + 1,
+                        out,
+                    );
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) = fragments.get(&spread.node.fragment_name.node) {
+                        search(
+                            fragments,
+                            &fragment.node.selection_set.node,
+                            key,
+                            depth + 1,
+                            out,
+                        );
+                    }
+                }
             }
-            Selection::InlineFragment(fragment) => {
-                search(fragments, &fragment.node.selection_set.node, key, depth + 1)
-            }
-            Selection::FragmentSpread(spread) => fragments
-                .get(&spread.node.fragment_name.node)
-                .and_then(|f| search(fragments, &f.node.selection_set.node, key, depth + 1)),
-        })
+        }
     }
-    sets.iter()
-        .find_map(|set| search(&document.fragments, set, key, 0))
+    let mut out = Vec::new();
+    for set in sets {
+        search(&document.fragments, set, key, 0, &mut out);
+    }
+    out
 }
 
 /// Sets the value at `path` to null, adding the key if the parent object lacks it. A

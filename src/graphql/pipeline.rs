@@ -146,6 +146,15 @@ impl Engine {
             label_request_error(error);
         }
         let executed = execution_started(&response);
+        if executed && nulls::has_conditions(&document) {
+            nulls::fill_skipped_objects(
+                &self.index,
+                &document,
+                &operation,
+                &mut response.data,
+                &response.errors,
+            );
+        }
         if executed && response.errors.iter().any(|error| !error.path.is_empty()) {
             let data = std::mem::take(&mut response.data);
             response.data =
@@ -303,13 +312,32 @@ fn labelled(mut error: ServerError) -> ServerError {
 }
 
 /// Errors our resolvers raise carry a code already; the rest come from async-graphql
-/// itself rejecting the document (syntax, unknown fields, wrong argument types, depth
-/// and complexity limits), which the contract calls BAD_REQUEST.
+/// itself. Rejecting the document (syntax, unknown fields, wrong argument types, depth
+/// and complexity limits: no `path`) or an argument it cannot coerce while executing is
+/// what the contract calls BAD_REQUEST. Any other field error without a code is a bug
+/// of ours: INTERNAL, with its text logged rather than sent.
 fn label_request_error(error: &mut ServerError) {
-    let extensions = error.extensions.get_or_insert_with(Default::default);
-    if extensions.get("code").is_none() {
-        AppError::bad_request("").write_extensions(extensions);
+    if error
+        .extensions
+        .as_ref()
+        .is_some_and(|extensions| extensions.get("code").is_some())
+    {
+        return;
     }
+    let kind = if error.path.is_empty() || is_argument_coercion(&error.message) {
+        AppError::bad_request("")
+    } else {
+        tracing::error!(error = %error.message, "a field error without a code");
+        error.message = AppError::Internal.message();
+        AppError::Internal
+    };
+    kind.write_extensions(error.extensions.get_or_insert_with(Default::default));
+}
+
+/// async-graphql's messages for an argument value it cannot coerce to the argument's
+/// type at execution time (`InputValueError`), e.g. `first: 1e400`.
+fn is_argument_coercion(message: &str) -> bool {
+    message.starts_with("Expected input type \"") || message.starts_with("Failed to parse \"")
 }
 
 /// True when the operation was executed. async-graphql answers a request that never

@@ -181,3 +181,23 @@ async fn async_graphql_still_leaves_failed_fields_out_of_data() {
         "async-graphql now propagates nulls itself: remove src/graphql/nulls.rs"
     );
 }
+
+#[tokio::test]
+async fn a_non_null_object_whose_selections_are_all_skipped_is_an_empty_object() {
+    let app = spawn_with_fixture().await;
+    let token = app.token(SUPER.0, SUPER.1);
+    // async-graphql answers `null` for both; the schema says `Viewer!` and `[Speaker!]!`.
+    let query = "{ viewer { email @include(if: false) } session(id: \"100\") { speakers { ... on Speaker @skip(if: true) { firstName } } } }";
+    let body = ask(&app, &token, query, None).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["viewer"], json!({}), "{body}");
+    let speakers = body["data"]["session"]["speakers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!speakers.is_empty(), "{body}");
+    assert!(
+        speakers.iter().all(|speaker| *speaker == json!({})),
+        "{body}"
+    );
+}
