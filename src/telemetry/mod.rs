@@ -122,7 +122,6 @@ impl Telemetry {
 
 /// What one request has done so far, shared by everything that runs for it.
 pub struct RequestScope {
-    id: RequestId,
     telemetry: Telemetry,
     statements: AtomicU64,
     /// The operation name as the client sent it (checked before it is logged).
@@ -141,11 +140,6 @@ impl RequestScope {
     pub fn statements(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
     }
-}
-
-/// The current request's id, if running inside one.
-pub fn current_request_id() -> Option<RequestId> {
-    SCOPE.try_with(|scope| scope.id.clone()).ok()
 }
 
 /// Records the operation a GraphQL request runs (`None`: anonymous).
@@ -227,7 +221,6 @@ pub async fn track(State(telemetry): State<Telemetry>, request: Request, next: N
         _ => None,
     };
     let scope = Arc::new(RequestScope {
-        id: id.clone(),
         telemetry: telemetry.clone(),
         statements: AtomicU64::new(0),
         operation: Mutex::new(None),

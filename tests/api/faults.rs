@@ -30,7 +30,9 @@ use tower::ServiceExt as _;
 
 use crate::{
     fixture::{SUPER, load},
-    helpers::{Reply, Scratch, TEST_SECRET, TestApp, spawn_with_config, test_config},
+    helpers::{
+        Reply, Scratch, TEST_SECRET, TestApp, require_postgres, spawn_with_config, test_config,
+    },
 };
 
 /// Longest any single step may take before the test calls it a hang.
@@ -53,10 +55,6 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 const SESSION_TITLE: &str = "{ session(id: \"100\") { title } }";
-
-fn on_postgres() -> bool {
-    std::env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty())
-}
 
 /// `future`, or a failure naming `what` if it takes longer than `HANG`.
 async fn bounded<T>(what: &str, future: impl std::future::Future<Output = T>) -> T {
@@ -271,14 +269,13 @@ async fn until_served_again(app: &TestApp, token: &str) -> Reply {
     }
 }
 
+// An embedded SQLite file cannot go away like a server; on SQLite the pool tests below
+// cover what applies (an exhausted pool, and a closed one in `http.rs`).
 #[tokio::test]
+#[ignore = "needs PostgreSQL: run with TEST_DATABASE_URL set and -- --include-ignored"]
 async fn a_database_that_goes_away_mid_run_gives_service_unavailable_and_is_served_again_when_back()
 {
-    // An embedded SQLite file cannot go away like a server; on SQLite the pool tests
-    // below cover what applies (an exhausted pool, and a closed one in `http.rs`).
-    if !on_postgres() {
-        return;
-    }
+    require_postgres();
     let (app, proxy, _) = spawn_behind_proxy(Limits::default()).await;
     let token = app.token(SUPER.0, SUPER.1);
     for reply in several_at_once(&app, &token).await {
@@ -325,11 +322,10 @@ async fn a_database_that_goes_away_mid_run_gives_service_unavailable_and_is_serv
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL: run with TEST_DATABASE_URL set and -- --include-ignored"]
 async fn a_stopped_database_gives_service_unavailable_after_the_acquire_timeout_and_is_served_again_when_started()
  {
-    if !on_postgres() {
-        return;
-    }
+    require_postgres();
     let (app, mut proxy, _) = spawn_behind_proxy(Limits::default()).await;
     let token = app.token(SUPER.0, SUPER.1);
     for reply in several_at_once(&app, &token).await {
@@ -358,10 +354,9 @@ async fn a_stopped_database_gives_service_unavailable_after_the_acquire_timeout_
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL: run with TEST_DATABASE_URL set and -- --include-ignored"]
 async fn connections_killed_right_after_use_fail_at_most_one_request_each_then_it_serves_again() {
-    if !on_postgres() {
-        return;
-    }
+    require_postgres();
     let (app, proxy, _) = spawn_behind_proxy(Limits::default()).await;
     let token = app.token(SUPER.0, SUPER.1);
     for reply in several_at_once(&app, &token).await {
@@ -412,11 +407,10 @@ async fn several_at_once(app: &TestApp, token: &str) -> Vec<Reply> {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL: run with TEST_DATABASE_URL set and -- --include-ignored"]
 async fn a_statement_in_flight_when_the_database_goes_away_fails_promptly_with_service_unavailable()
 {
-    if !on_postgres() {
-        return;
-    }
+    require_postgres();
     // Long statement and request limits: only the cut can end the statement in time.
     let (app, proxy, direct) = spawn_behind_proxy(Limits {
         statement_timeout_ms: 120_000,

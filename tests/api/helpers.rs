@@ -88,6 +88,19 @@ fn postgres_base() -> Option<String> {
         .filter(|url| !url.is_empty())
 }
 
+/// First line of every PostgreSQL-only test, each also marked
+/// `#[ignore = "needs PostgreSQL: ..."]`. The mark makes `cargo test` on SQLite list the
+/// test as ignored rather than as passed; this panic makes a run with
+/// `--include-ignored` but no PostgreSQL fail rather than pass without having tested.
+pub fn require_postgres() {
+    if postgres_base().is_none() {
+        panic!(
+            "this test needs PostgreSQL and TEST_DATABASE_URL is not set: run \
+             TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo test -- --include-ignored"
+        );
+    }
+}
+
 impl Drop for Scratch {
     fn drop(&mut self) {
         let Some(base) = postgres_base() else { return };

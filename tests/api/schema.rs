@@ -114,18 +114,23 @@ const CONTRACT: &str = include_str!("api-contract.graphql");
 
 #[test]
 fn the_vendored_contract_is_the_shared_one() {
-    // The shared copy sits beside the checkout on our machines and in CI; a clone
-    // elsewhere tests against the vendored copy alone.
+    // The shared copy sits beside the checkout on our machines and in CI. Without it this
+    // test fails rather than passing without having compared anything.
     let shared = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../shared/api-contract.graphql"
     );
-    if let Ok(current) = std::fs::read_to_string(shared) {
-        assert!(
-            current == CONTRACT,
-            "{shared} changed: copy it to tests/api/api-contract.graphql and make the schema meet it"
-        );
-    }
+    let current = std::fs::read_to_string(shared).unwrap_or_else(|err| {
+        panic!(
+            "cannot read the shared contract {shared} ({err}): put the shared folder \
+             beside this checkout (as ../shared, holding api-contract.graphql) so that \
+             tests/api/api-contract.graphql can be compared with it"
+        )
+    });
+    assert!(
+        current == CONTRACT,
+        "{shared} changed: copy it to tests/api/api-contract.graphql and make the schema meet it"
+    );
 }
 
 #[test]

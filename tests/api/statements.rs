@@ -204,8 +204,9 @@ async fn sessions_table_statements(sessions: i64) -> u64 {
 }
 
 #[tokio::test]
-async fn the_sessions_table_runs_the_same_statements_for_3_sessions_as_for_50() {
+async fn the_sessions_table_runs_the_same_statements_for_3_sessions_as_for_more_than_a_page() {
     let few = sessions_table_statements(3).await;
+    // 61 sessions with event B's own: a full page of 50 and more behind it.
     let many = sessions_table_statements(60).await;
     assert_eq!(
         few, many,
