@@ -4,6 +4,7 @@ pub mod batch;
 pub mod cache;
 pub mod context;
 pub mod guard;
+pub mod input;
 pub mod limits;
 pub mod loaders;
 pub mod pagination;

@@ -13,13 +13,15 @@ use super::{
     stats::SessionStats,
 };
 use crate::{
+    config::Limits,
     entity::{
         enums::{SessionFormat, SessionVisibility, StreamProvider, SubStreamProvider},
         session,
     },
-    error::AppResult,
+    error::{AppError, AppResult},
     graphql::{
         batch::{Batch, leaf, related},
+        input::SearchTerm,
         loaders::{
             AssetsKey, RegistrantPageKey, SpeakersKey, SponsorsKey, StatsKey, ViewerPresenceKey,
             ViewerTicketsKey,
@@ -386,7 +388,7 @@ impl Session {
             Some(cursor) => {
                 let cursor: RegistrantCursor = decode_cursor(cursor)?;
                 if cursor.o != order_by || !cursor.k.fits(order) {
-                    return Err(crate::error::AppError::bad_request(
+                    return Err(AppError::bad_request(
                         "`after` comes from a list in another order; use the same `orderBy`",
                     )
                     .into());
@@ -398,11 +400,10 @@ impl Session {
             }
             None => None,
         };
+        let limits = ctx.data::<Limits>().map_err(|_| AppError::Internal)?;
         let filter = RegistrantFilter {
             attended,
-            search: search
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty()),
+            search: SearchTerm::parse(search, limits)?.map(SearchTerm::into_string),
         };
         let args = RegistrantPageArgs {
             filter: filter.clone(),
@@ -438,5 +439,32 @@ impl Session {
                 batch: self.batch.clone(),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{store::registrants::RegistrantOrder as StoreOrder, transfer::format::SHORT};
+
+    /// `MAX_STRING_CHARS` must let every cursor the server makes come back as `after`.
+    /// The longest is a registrant cursor ordered by last name: it carries the name,
+    /// which `import` accepts up to `SHORT` characters, each at worst a control
+    /// character JSON writes as `\u0001` (six bytes) before base64 adds a third.
+    #[test]
+    fn the_longest_registrant_cursor_fits_the_default_string_limit() {
+        let key = RegistrantKey::Name("\u{1}".repeat(SHORT));
+        assert!(key.fits(StoreOrder::LastNameAsc));
+        let cursor = encode_cursor(&RegistrantCursor {
+            o: RegistrantOrder::LastNameAsc,
+            k: key,
+            i: i64::MAX,
+        });
+        let limit = crate::config::Limits::default().max_string_chars as usize;
+        assert!(
+            cursor.chars().count() <= limit,
+            "a cursor of {} characters; MAX_STRING_CHARS defaults to {limit}",
+            cursor.chars().count()
+        );
     }
 }
