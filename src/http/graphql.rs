@@ -47,7 +47,8 @@ use super::{
 use crate::{
     error::AppError,
     graphql::{
-        cache::RequestGeneration, context::RequestContext, limits::count_tokens, loaders::Loaders,
+        cache::RequestGeneration, context::RequestContext, input, limits::count_tokens,
+        loaders::Loaders,
     },
     rate_limit::{Budget, Client, ClientAddress},
     telemetry,
@@ -582,7 +583,7 @@ struct Inspection {
     mutation: bool,
     /// A required variable is missing or null: a GraphQL request error (variable
     /// coercion), which async-graphql itself would only notice during execution,
-    /// after other fields had run.
+    /// after other fields had run. Also a string `input::check_strings` refuses.
     missing_variable: Option<async_graphql::ServerError>,
 }
 
@@ -605,12 +606,26 @@ fn inspect(state: &AppState, request: &mut async_graphql::Request) -> Inspection
             if operation_name.is_none() {
                 telemetry::record_operation(only_operation_name(document));
             }
+            // Every string is checked before any can reach a database: PostgreSQL
+            // refuses a NUL character in text, which would otherwise answer INTERNAL.
+            let max_chars = state.limits.max_string_chars as usize;
+            let bad_string = input::check_strings(document, &variables, max_chars)
+                .err()
+                .map(|err| {
+                    let mut error = async_graphql::ServerError::new(err.message(), None);
+                    error.extensions = async_graphql::Error::from(err).extensions;
+                    error
+                });
             match selected_operation(document, operation_name.as_deref()) {
                 Some(operation) => Inspection {
                     mutation: operation.ty == OperationType::Mutation,
-                    missing_variable: missing_variable(operation, &variables),
+                    missing_variable: bad_string
+                        .or_else(|| missing_variable(operation, &variables)),
                 },
-                None => Inspection::default(),
+                None => Inspection {
+                    missing_variable: bad_string,
+                    ..Inspection::default()
+                },
             }
         }
         Err(_) => Inspection::default(),
