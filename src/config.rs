@@ -369,6 +369,17 @@ pub struct Limits {
     #[arg(long, env = "MAX_REGISTRANT_PAGE_SIZE", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_registrant_page_size: u32,
 
+    /// Longest string a request may give in a variable or an argument, in characters.
+    // The default fits the longest cursor the server makes: a registrant page ordered by
+    // last name carries the name, which `import` accepts up to 2,000 characters (a test
+    // in `graphql::types::session` keeps the two in step).
+    #[arg(long, env = "MAX_STRING_CHARS", default_value_t = 16_384, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_string_chars: u32,
+
+    /// Longest `search` term, in characters, once trimmed.
+    #[arg(long, env = "MAX_SEARCH_CHARS", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_search_chars: u32,
+
     /// Longest a request may run, in milliseconds, before it is answered with 503.
     #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_ms: u64,
@@ -394,6 +405,8 @@ impl Default for Limits {
             max_directives_per_field: 4,
             max_page_size: 100,
             max_registrant_page_size: 500,
+            max_string_chars: 16_384,
+            max_search_chars: 200,
             request_timeout_ms: 10_000,
             statement_timeout_ms: 5_000,
             header_read_timeout_ms: 5_000,

@@ -19,6 +19,8 @@ pub struct DocumentLimits {
     pub max_tokens: usize,
     pub max_aliases: usize,
     pub max_root_fields: usize,
+    /// Longest string argument, in characters (`MAX_STRING_CHARS`).
+    pub max_string_chars: usize,
 }
 
 fn over(what: &str, count: usize, limit: usize) -> ServerError {

@@ -5,6 +5,7 @@ pub mod cache;
 pub mod context;
 pub mod guard;
 pub mod index;
+pub mod input;
 pub mod limits;
 pub mod loaders;
 mod nulls;

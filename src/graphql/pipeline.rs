@@ -22,6 +22,7 @@ use super::{
     cache::{RequestGeneration, SharedCache},
     context::RequestContext,
     index::SchemaIndex,
+    input,
     limits::DocumentLimits,
     loaders::Loaders,
     nulls,
@@ -175,6 +176,9 @@ impl Engine {
         self.limits
             .check_document(&document)
             .map_err(|error| vec![labelled(error)])?;
+        // Before any string can reach a database: PostgreSQL refuses NUL in text.
+        input::check_strings(&document, variables, self.limits.max_string_chars)
+            .map_err(|err| vec![err.to_server_error(None)])?;
         let Some((name, operation)) = select(&document, operation_name) else {
             let message = match operation_name {
                 Some(name) => format!(r#"Unknown operation named "{name}""#),
@@ -235,6 +239,7 @@ impl From<&Limits> for DocumentLimits {
             max_tokens: limits.max_tokens as usize,
             max_aliases: limits.max_aliases as usize,
             max_root_fields: limits.max_root_fields as usize,
+            max_string_chars: limits.max_string_chars as usize,
         }
     }
 }

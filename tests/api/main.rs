@@ -27,6 +27,7 @@ mod search_index;
 mod seed;
 mod session_fields;
 mod statements;
+mod strings;
 mod telemetry;
 mod tokens;
 mod transfer;

@@ -11,11 +11,13 @@ type UtcTime = chrono::DateTime<Utc>;
 
 use super::session::Session;
 use crate::{
+    config::Limits,
     entity::{enums::SessionFormat, event},
-    error::AppResult,
+    error::{AppError, AppResult},
     graphql::{
         batch::{Batch, leaf, related},
         context::{db, request},
+        input::SearchTerm,
         loaders::{SessionCountKey, SessionPageKey},
         pagination::{
             ListKind, Page, TotalCount, connection, connection_cost, cursor_time, decode_cursor,
@@ -142,10 +144,9 @@ impl Event {
         #[graphql(desc = "Only sessions of this format.")] format: Option<SessionFormat>,
     ) -> Result<SessionConnection> {
         let size = page_size(ctx, first.unwrap_or(20), ListKind::Plain)?;
+        let limits = ctx.data::<Limits>().map_err(|_| AppError::Internal)?;
         let filter = SessionFilter {
-            search: search
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty()),
+            search: SearchTerm::parse(search, limits)?.map(SearchTerm::into_string),
             format,
         };
         let args = SessionPageArgs {

@@ -13,13 +13,15 @@ use super::{
     stats::SessionStats,
 };
 use crate::{
+    config::Limits,
     entity::{
         enums::{SessionFormat, SessionVisibility, StreamProvider, SubStreamProvider},
         session,
     },
-    error::AppResult,
+    error::{AppError, AppResult},
     graphql::{
         batch::{Batch, leaf, related},
+        input::SearchTerm,
         loaders::{
             AssetsKey, RegistrantPageKey, SpeakersKey, SponsorsKey, StatsKey, ViewerPresenceKey,
             ViewerTicketsKey,
@@ -53,28 +55,37 @@ pub enum SessionStatus {
 /// One session of an event. Only built for viewers who host its event, so every
 /// field below is already authorized.
 #[derive(Clone)]
-pub struct Session(pub(crate) Arc<session::Model>, pub(crate) Arc<Batch>);
+pub struct Session {
+    /// The session's own row.
+    row: Arc<session::Model>,
+    /// The sessions of the list this one came in: a relation is loaded for all of them
+    /// at once.
+    batch: Arc<Batch>,
+}
 
 impl Session {
     /// A session of `batch` (the sessions its list returned).
     pub(crate) fn hosted(model: session::Model, batch: Arc<Batch>) -> Self {
-        Self(Arc::new(model), batch)
+        Self {
+            row: Arc::new(model),
+            batch,
+        }
     }
 
     async fn viewer_tickets(&self, ctx: &Context<'_>) -> AppResult<ViewerTickets> {
-        let (tickets, _) = related(ctx, &self.1, self.0.id, ViewerTicketsKey, leaf).await?;
+        let (tickets, _) = related(ctx, &self.batch, self.row.id, ViewerTicketsKey, leaf).await?;
         Ok(tickets.unwrap_or_default())
     }
 
     async fn stats_row(&self, ctx: &Context<'_>) -> AppResult<StatsRow> {
-        let (row, _) = related(ctx, &self.1, self.0.id, StatsKey, leaf).await?;
+        let (row, _) = related(ctx, &self.batch, self.row.id, StatsKey, leaf).await?;
         Ok(row.unwrap_or_default())
     }
 
     /// True while check-in is open: from shortly before the start until the end, or
     /// until the allowed lateness has passed when the session sets one.
     fn check_in_open(&self, now: chrono::DateTime<Utc>) -> bool {
-        let s = &self.0;
+        let s = &self.row;
         let opens = s.start_time - Duration::minutes(CHECK_IN_OPENS_BEFORE_MINUTES);
         let closes = match s.allowed_minutes_to_join_late {
             Some(late) => (s.start_time + Duration::minutes(i64::from(late))).min(s.end_time),
@@ -105,42 +116,42 @@ connection!(
 impl Session {
     /// Session id.
     async fn id(&self) -> ID {
-        self.0.id.into()
+        self.row.id.into()
     }
 
     /// Id of the event the session belongs to.
     async fn event_id(&self) -> ID {
-        self.0.event_id.into()
+        self.row.event_id.into()
     }
 
     /// Session name.
     async fn title(&self) -> &str {
-        &self.0.title
+        &self.row.title
     }
 
     /// When the session begins.
     async fn start_time(&self) -> DateTime {
-        self.0.start_time.into()
+        self.row.start_time.into()
     }
 
     /// When the session ends.
     async fn end_time(&self) -> DateTime {
-        self.0.end_time.into()
+        self.row.end_time.into()
     }
 
     /// The platform or room where the session takes place.
     async fn location(&self) -> Option<&str> {
-        self.0.location.as_deref()
+        self.row.location.as_deref()
     }
 
     /// What the session is about.
     async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
+        self.row.description.as_deref()
     }
 
     /// How many attendees can join.
     async fn capacity(&self) -> Option<i32> {
-        self.0.capacity
+        self.row.capacity
     }
 
     /// The viewer's own state for this session; null when the viewer holds no
@@ -150,7 +161,7 @@ impl Session {
         if self.viewer_tickets(ctx).await?.held.is_none() {
             return Ok(None);
         }
-        let (present, _) = related(ctx, &self.1, self.0.id, ViewerPresenceKey, leaf).await?;
+        let (present, _) = related(ctx, &self.batch, self.row.id, ViewerPresenceKey, leaf).await?;
         if present.unwrap_or(false) {
             return Ok(Some(SessionStatus::InMeeting));
         }
@@ -163,7 +174,7 @@ impl Session {
 
     /// How the session is run.
     async fn format(&self) -> SessionFormat {
-        self.0.format
+        self.row.format
     }
 
     /// The viewer's ticket registered for this session, if any.
@@ -184,68 +195,68 @@ impl Session {
 
     /// Video length in seconds; null where the session has no video (workshops, networking).
     async fn duration(&self) -> Option<i32> {
-        self.0.duration_seconds
+        self.row.duration_seconds
     }
 
     /// True when attendees cannot see the session.
     async fn hide_session_from_attendees(&self) -> bool {
-        self.0.hide_session_from_attendees
+        self.row.hide_session_from_attendees
     }
 
     /// True when attendees can ask questions.
     #[graphql(name = "enableQandA")]
     async fn enable_qanda(&self) -> bool {
-        self.0.enable_qanda
+        self.row.enable_qanda
     }
 
     /// True when attendees can chat.
     async fn enable_chat(&self) -> bool {
-        self.0.enable_chat
+        self.row.enable_chat
     }
 
     /// True when attendees can answer polls.
     async fn enable_poll(&self) -> bool {
-        self.0.enable_poll
+        self.row.enable_poll
     }
 
     /// Secret key of the live stream.
     async fn stream_key(&self) -> Option<&str> {
-        self.0.stream_key.as_deref()
+        self.row.stream_key.as_deref()
     }
 
     /// Address of the live stream page.
     async fn stream_url(&self) -> Option<&str> {
-        self.0.stream_url.as_deref()
+        self.row.stream_url.as_deref()
     }
 
     /// Where the stream comes from.
     async fn stream_provider(&self) -> Option<StreamProvider> {
-        self.0.stream_provider
+        self.row.stream_provider
     }
 
     /// The studio's real-time provider, for sessions run in the studio.
     async fn sub_stream_provider(&self) -> Option<SubStreamProvider> {
-        self.0.sub_stream_provider
+        self.row.sub_stream_provider
     }
 
     /// RTMP ingest URL for streaming software, for RTMP sessions.
     async fn rtmp_url(&self) -> Option<&str> {
-        self.0.rtmp_url.as_deref()
+        self.row.rtmp_url.as_deref()
     }
 
     /// True when the session is broadcast from the built-in studio.
     async fn accel_events_studio(&self) -> bool {
-        self.0.accel_events_studio
+        self.row.accel_events_studio
     }
 
     /// True when the video starts playing by itself.
     async fn direct_video_auto_start(&self) -> bool {
-        self.0.direct_video_auto_start
+        self.row.direct_video_auto_start
     }
 
     /// The session's video assets (Mux), oldest first.
     async fn asset_list(&self, ctx: &Context<'_>) -> Result<Vec<MuxAsset>> {
-        let (assets, creators) = related(ctx, &self.1, self.0.id, AssetsKey, |list| {
+        let (assets, creators) = related(ctx, &self.batch, self.row.id, AssetsKey, |list| {
             list.iter().filter_map(|a| a.created_by_user_id).collect()
         })
         .await?;
@@ -260,58 +271,58 @@ impl Session {
 
     /// True when the donation button is shown.
     async fn display_donation(&self) -> bool {
-        self.0.display_donation
+        self.row.display_donation
     }
 
     /// Zoom meeting password.
     async fn meeting_password(&self) -> Option<&str> {
-        self.0.meeting_password.as_deref()
+        self.row.meeting_password.as_deref()
     }
 
     /// Height of the closed-caption area, in pixels.
     async fn closed_caption_height(&self) -> Option<i32> {
-        self.0.closed_caption_height
+        self.row.closed_caption_height
     }
 
     /// Address of the live closed-caption feed.
     async fn closed_caption_url(&self) -> Option<&str> {
-        self.0.closed_caption_url.as_deref()
+        self.row.closed_caption_url.as_deref()
     }
 
     /// True when the session is recorded.
     async fn record_session(&self) -> bool {
-        self.0.record_session
+        self.row.record_session
     }
 
     /// True when attendees do not see the video controls.
     async fn hide_video_controls(&self) -> bool {
-        self.0.hide_video_controls
+        self.row.hide_video_controls
     }
 
     /// Address of the subtitle file of the video.
     async fn sub_title_file_url(&self) -> Option<&str> {
-        self.0.sub_title_file_url.as_deref()
+        self.row.sub_title_file_url.as_deref()
     }
 
     /// Whether the session is public or private.
     async fn session_visibility_type(&self) -> SessionVisibility {
-        self.0.visibility
+        self.row.visibility
     }
 
     /// True when the attendee list is shown in the session.
     async fn enable_attendee_list(&self) -> bool {
-        self.0.enable_attendee_list
+        self.row.enable_attendee_list
     }
 
     /// How many minutes after the start attendees may still join.
     async fn allowed_minutes_to_join_late(&self) -> Option<i32> {
-        self.0.allowed_minutes_to_join_late
+        self.row.allowed_minutes_to_join_late
     }
 
     /// True when attendees' questions are private.
     #[graphql(name = "qandAPrivate")]
     async fn qanda_private(&self) -> bool {
-        self.0.qanda_private
+        self.row.qanda_private
     }
 
     /// expand=stats: registered, interested and attended counts.
@@ -326,7 +337,7 @@ impl Session {
 
     /// expand=speaker: the session's speakers in display order.
     async fn speakers(&self, ctx: &Context<'_>) -> Result<Vec<Speaker>> {
-        let (rows, speakers) = related(ctx, &self.1, self.0.id, SpeakersKey, |list| {
+        let (rows, speakers) = related(ctx, &self.batch, self.row.id, SpeakersKey, |list| {
             list.iter().map(|s| s.speaker_id).collect()
         })
         .await?;
@@ -341,7 +352,7 @@ impl Session {
 
     /// The session's sponsors in display order.
     async fn sponsors(&self, ctx: &Context<'_>) -> Result<Vec<Sponsor>> {
-        let (rows, _) = related(ctx, &self.1, self.0.id, SponsorsKey, leaf).await?;
+        let (rows, _) = related(ctx, &self.batch, self.row.id, SponsorsKey, leaf).await?;
         Ok(rows
             .map(|list| list.iter().cloned().map(Sponsor).collect())
             .unwrap_or_default())
@@ -377,7 +388,7 @@ impl Session {
             Some(cursor) => {
                 let cursor: RegistrantCursor = decode_cursor(cursor)?;
                 if cursor.o != order_by || !cursor.k.fits(order) {
-                    return Err(crate::error::AppError::bad_request(
+                    return Err(AppError::bad_request(
                         "`after` comes from a list in another order; use the same `orderBy`",
                     )
                     .into());
@@ -389,11 +400,10 @@ impl Session {
             }
             None => None,
         };
+        let limits = ctx.data::<Limits>().map_err(|_| AppError::Internal)?;
         let filter = RegistrantFilter {
             attended,
-            search: search
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty()),
+            search: SearchTerm::parse(search, limits)?.map(SearchTerm::into_string),
         };
         let args = RegistrantPageArgs {
             filter: filter.clone(),
@@ -405,9 +415,9 @@ impl Session {
             session_id,
             args: args.clone(),
         };
-        let (rows, _) = related(ctx, &self.1, self.0.id, key, leaf).await?;
+        let (rows, _) = related(ctx, &self.batch, self.row.id, key, leaf).await?;
         let rows = rows.unwrap_or_default();
-        let duration = self.0.duration_seconds;
+        let duration = self.row.duration_seconds;
         let page = Page::from_rows(
             rows.iter().cloned().collect(),
             size,
@@ -424,10 +434,37 @@ impl Session {
         Ok(RegisteredHolderUserConnection {
             page,
             count: RegistrantCount {
-                session_id: self.0.id,
+                session_id: self.row.id,
                 filter,
-                batch: self.1.clone(),
+                batch: self.batch.clone(),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{store::registrants::RegistrantOrder as StoreOrder, transfer::format::SHORT};
+
+    /// `MAX_STRING_CHARS` must let every cursor the server makes come back as `after`.
+    /// The longest is a registrant cursor ordered by last name: it carries the name,
+    /// which `import` accepts up to `SHORT` characters, each at worst a control
+    /// character JSON writes as `\u0001` (six bytes) before base64 adds a third.
+    #[test]
+    fn the_longest_registrant_cursor_fits_the_default_string_limit() {
+        let key = RegistrantKey::Name("\u{1}".repeat(SHORT));
+        assert!(key.fits(StoreOrder::LastNameAsc));
+        let cursor = encode_cursor(&RegistrantCursor {
+            o: RegistrantOrder::LastNameAsc,
+            k: key,
+            i: i64::MAX,
+        });
+        let limit = crate::config::Limits::default().max_string_chars as usize;
+        assert!(
+            cursor.chars().count() <= limit,
+            "a cursor of {} characters; MAX_STRING_CHARS defaults to {limit}",
+            cursor.chars().count()
+        );
     }
 }

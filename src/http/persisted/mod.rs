@@ -25,8 +25,8 @@ use std::{num::NonZeroUsize, sync::Arc};
 
 use axum::http::{HeaderValue, StatusCode, header};
 use serde_json::Value;
-pub use stores::{ApqStore, Manifest};
 use sha2::{Digest, Sha256};
+pub use stores::{ApqStore, Manifest};
 
 use super::params::Params;
 use crate::{
