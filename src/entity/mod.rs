@@ -14,6 +14,7 @@ pub mod session_activity;
 pub mod session_registration;
 pub mod session_speaker;
 pub mod session_sponsor;
+pub mod session_stats;
 pub mod speaker;
 pub mod speaker_ticket_type;
 pub mod sponsor;

@@ -11,6 +11,7 @@ pub use super::session_activity::Entity as SessionActivity;
 pub use super::session_registration::Entity as SessionRegistration;
 pub use super::session_speaker::Entity as SessionSpeaker;
 pub use super::session_sponsor::Entity as SessionSponsor;
+pub use super::session_stats::Entity as SessionStats;
 pub use super::speaker::Entity as Speaker;
 pub use super::speaker_ticket_type::Entity as SpeakerTicketType;
 pub use super::sponsor::Entity as Sponsor;

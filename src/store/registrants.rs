@@ -1,13 +1,20 @@
 //! The ticket holders registered for (or interested in) sessions: keyset pages and counts.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::LazyLock,
+};
 
 use chrono::{DateTime, Utc};
 use migration::session_search;
-use sea_orm::{DatabaseConnection, DbBackend, DbErr, FromQueryResult};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbBackend, DbErr, DerivePartialModel, EntityTrait,
+    FromQueryResult, PartialModelTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait},
+};
 
 use super::{group_by, sql::Sql};
-use crate::entity::enums::RegistrationType;
+use crate::entity::{enums::RegistrationType, session_registration, session_stats};
 
 /// Orders of a registrant page. Every order ends with the registration id, so it is total.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -49,24 +56,53 @@ pub struct RegistrantPageArgs {
     pub limit: u64,
 }
 
-/// One registration with its holder.
-#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
+/// One registration with its holder. Each field names the expression it is read from
+/// (over `session_registrations r`, `event_tickets t` and `users u`): the page's select
+/// list is made from these ([`ROW_COLUMNS`]), so it is written nowhere else.
+#[derive(Clone, Debug, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "session_registration::Entity")]
 pub struct RegistrantRow {
+    #[sea_orm(from_expr = "Expr::cust(\"r.id\")")]
     pub registration_id: i64,
+    #[sea_orm(from_expr = "Expr::cust(\"r.session_id\")")]
     pub session_id: i64,
+    #[sea_orm(from_expr = "Expr::cust(\"r.event_ticket_id\")")]
     pub event_ticket_id: i64,
+    #[sea_orm(from_expr = "Expr::cust(\"t.holder_user_id\")")]
     pub user_id: i64,
+    #[sea_orm(from_expr = "Expr::cust(\"u.first_name\")")]
     pub first_name: Option<String>,
+    #[sea_orm(from_expr = "Expr::cust(\"u.last_name\")")]
     pub last_name: Option<String>,
+    #[sea_orm(from_expr = "Expr::cust(\"u.email\")")]
     pub email: String,
+    #[sea_orm(from_expr = "Expr::cust(\"u.phone_number\")")]
     pub phone_number: Option<String>,
+    #[sea_orm(from_expr = "Expr::cust(\"r.attended\")")]
     pub attended: bool,
+    #[sea_orm(from_expr = "Expr::cust(\"r.registered_at\")")]
     pub registered_at: DateTime<Utc>,
+    #[sea_orm(from_expr = "Expr::cust(\"r.registration_type\")")]
     pub registration_type: RegistrationType,
+    #[sea_orm(from_expr = "Expr::cust(\"r.watch_time_seconds\")")]
     pub watch_time_seconds: i32,
     /// The last-name sort key exactly as the database computes it, for cursors.
+    #[sea_orm(from_expr = "Expr::cust(SORT_NAME)")]
     pub sort_name: String,
 }
+
+/// The select list of a page branch, `r.id AS "registration_id", ...`, rendered once
+/// from [`RegistrantRow`]'s fields (no values: every expression is literal SQL). Both
+/// backends quote aliases with `"`, so one rendering serves both.
+static ROW_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    let mut select = RegistrantRow::select_cols(session_registration::Entity::find().select_only());
+    let query = QueryTrait::query(&mut select).from_clear();
+    let text = DbBackend::Sqlite.build(&*query).sql;
+    match text.strip_prefix("SELECT ") {
+        Some(columns) => columns.to_owned(),
+        None => text,
+    }
+});
 
 impl RegistrantKey {
     /// Whether this key is of the kind `order` sorts by (a forged cursor may mix them).
@@ -95,6 +131,7 @@ impl RegistrantRow {
     }
 }
 
+/// The last-name sort key: the `LastNameAsc` order, its keyset and `sort_name`.
 const SORT_NAME: &str = "LOWER(COALESCE(u.last_name, ''))";
 const FROM_JOINED: &str = " FROM session_registrations r \
      JOIN event_tickets t ON t.id = r.event_ticket_id \
@@ -124,6 +161,11 @@ const TRIGRAM_MATCHES_MAX: i64 = 1_000;
 /// separator; on SQLite ASCII only, where FTS5's case folding and `GLOB`'s classes
 /// agree), and on SQLite also how many users match (a walk of the users' trigram index
 /// that stops at `TRIGRAM_MATCHES_MAX`).
+///
+/// Hand-written: one `UNION ALL` of a `session_stats` read and an FTS5 `MATCH` count, so
+/// the search costs one extra statement, not two; the index it feeds took session 1's
+/// `son` search from 130.0 to 22.4 ms on PostgreSQL and from 141.0 to 25.4 ms on SQLite
+/// (docs/PERFORMANCE.md, "The registrant request on a 100,000-registrant session").
 async fn lookup(
     db: &DatabaseConnection,
     session_ids: &[i64],
@@ -231,24 +273,57 @@ fn fts_phrase(term: &str) -> String {
     format!("\"{}\"", term.replace('"', "\"\""))
 }
 
-/// `(column, descending)` of the order, registration id last.
-fn order_sql(order: RegistrantOrder) -> &'static str {
+/// One key of an order: the expression over the joined rows, the [`RegistrantRow`]
+/// column that holds it in a branch's limited rows, and whether it descends.
+struct OrderKey {
+    expr: &'static str,
+    column: &'static str,
+    descending: bool,
+}
+
+const fn key(expr: &'static str, column: &'static str, descending: bool) -> OrderKey {
+    OrderKey {
+        expr,
+        column,
+        descending,
+    }
+}
+
+/// The keys of each order, registration id last: the one definition that the page's
+/// `ORDER BY`, the branch numbering and the keyset conditions are written from.
+fn order_keys(order: RegistrantOrder) -> [OrderKey; 2] {
+    let id = |descending| key("r.id", "registration_id", descending);
     match order {
-        RegistrantOrder::RegistrationDateAsc => "r.registered_at ASC, r.id ASC",
-        RegistrantOrder::RegistrationDateDesc => "r.registered_at DESC, r.id DESC",
-        RegistrantOrder::LastNameAsc => "LOWER(COALESCE(u.last_name, '')) ASC, r.id ASC",
-        RegistrantOrder::EngagementDesc => "r.watch_time_seconds DESC, r.id ASC",
+        RegistrantOrder::RegistrationDateAsc => {
+            [key("r.registered_at", "registered_at", false), id(false)]
+        }
+        RegistrantOrder::RegistrationDateDesc => {
+            [key("r.registered_at", "registered_at", true), id(true)]
+        }
+        RegistrantOrder::LastNameAsc => [key(SORT_NAME, "sort_name", false), id(false)],
+        RegistrantOrder::EngagementDesc => [
+            key("r.watch_time_seconds", "watch_time_seconds", true),
+            id(false),
+        ],
+    }
+}
+
+/// `ORDER BY` terms of `order`, each key written by `term` (its expression or column).
+fn push_order(sql: &mut Sql, order: RegistrantOrder, term: impl Fn(&OrderKey) -> String) {
+    for (i, key) in order_keys(order).iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push(&term(key))
+            .push(if key.descending { " DESC" } else { " ASC" });
     }
 }
 
 fn push_keyset(sql: &mut Sql, order: RegistrantOrder, key: &RegistrantKey, id: i64) {
     // `(k > x) OR (k = x AND id > y)`, with the comparisons turned for descending orders.
-    let (column, key_cmp, id_cmp) = match order {
-        RegistrantOrder::RegistrationDateAsc => ("r.registered_at", ">", ">"),
-        RegistrantOrder::RegistrationDateDesc => ("r.registered_at", "<", "<"),
-        RegistrantOrder::LastNameAsc => (SORT_NAME, ">", ">"),
-        RegistrantOrder::EngagementDesc => ("r.watch_time_seconds", "<", ">"),
-    };
+    let [sort, by_id] = order_keys(order);
+    let cmp = |key: &OrderKey| if key.descending { "<" } else { ">" };
+    let (column, key_cmp, id_cmp) = (sort.expr, cmp(&sort), cmp(&by_id));
     let bind_key = |sql: &mut Sql| match key {
         RegistrantKey::Date(date) => {
             sql.bind(*date);
@@ -284,16 +359,6 @@ fn push_keyset(sql: &mut Sql, order: RegistrantOrder, key: &RegistrantKey, id: i
         .push("))");
 }
 
-/// The same order over the columns of one branch's limited rows (`p`), to number them.
-fn branch_order_sql(order: RegistrantOrder) -> &'static str {
-    match order {
-        RegistrantOrder::RegistrationDateAsc => "p.registered_at ASC, p.registration_id ASC",
-        RegistrantOrder::RegistrationDateDesc => "p.registered_at DESC, p.registration_id DESC",
-        RegistrantOrder::LastNameAsc => "p.sort_name ASC, p.registration_id ASC",
-        RegistrantOrder::EngagementDesc => "p.watch_time_seconds DESC, p.registration_id ASC",
-    }
-}
-
 /// Sessions per statement. SQLite allows at most 500 terms in a compound `SELECT`
 /// (`SQLITE_MAX_COMPOUND_SELECT`), and a branch binds up to 8 values; 250 branches
 /// stay well inside both limits and above the default page size (100), so a page of
@@ -305,7 +370,11 @@ const SESSIONS_PER_STATEMENT: usize = 250;
 /// Each session is its own `UNION ALL` branch, `WHERE r.session_id = ? ... ORDER BY ...
 /// LIMIT n`, so the database walks the session's index in page order and stops after
 /// `n` matching rows instead of ranking every registration of the session (a window
-/// over `PARTITION BY session_id` sorts them all: 304 ms at 100,000 registrants).
+/// over `PARTITION BY session_id` sorts them all: 304 ms against 6.1 ms for one
+/// session's `ORDER BY ... LIMIT 51`, BENCHMARKS.md "At scale: the registrant page does
+/// not use its index"; docs/PERFORMANCE.md "The page as one `UNION ALL` branch per
+/// session"). Hand-written to keep exactly that measured shape; its select list and
+/// orders still come from [`RegistrantRow`] and [`order_keys`].
 pub async fn pages(
     db: &DatabaseConnection,
     session_ids: &[i64],
@@ -348,15 +417,12 @@ fn page_statement(
 /// The inner `SELECT` is wrapped because SQLite accepts `ORDER BY`/`LIMIT` only on the
 /// last term of a compound `SELECT`.
 fn push_branch(sql: &mut Sql, session_id: Option<i64>, args: &RegistrantPageArgs, lookup: &Lookup) {
-    sql.push("SELECT p.*, ROW_NUMBER() OVER (ORDER BY ")
-        .push(branch_order_sql(args.order))
-        .push(
-            ") AS rn FROM (SELECT r.id AS registration_id, r.session_id, r.event_ticket_id, \
-             t.holder_user_id AS user_id, u.first_name, u.last_name, u.email, u.phone_number, \
-             r.attended, r.registered_at, r.registration_type, r.watch_time_seconds, ",
-        )
-        .push(SORT_NAME)
-        .push(" AS sort_name FROM ");
+    // The same order over the columns of the branch's limited rows (`p`), to number them.
+    sql.push("SELECT p.*, ROW_NUMBER() OVER (ORDER BY ");
+    push_order(sql, args.order, |key| format!("p.{}", key.column));
+    sql.push(") AS rn FROM (SELECT ")
+        .push(&ROW_COLUMNS)
+        .push(" FROM ");
     // An indexed session's search needs no holder to filter: unless the order is by
     // name, its page is chosen from the registrations alone and only those rows are
     // joined (2,500 matches on SQLite: 14 ms joined first, 9 ms this way).
@@ -369,9 +435,9 @@ fn push_branch(sql: &mut Sql, session_id: Option<i64>, args: &RegistrantPageArgs
         sql.push(
             ") r JOIN event_tickets t ON t.id = r.event_ticket_id \
              JOIN users u ON u.id = t.holder_user_id ORDER BY ",
-        )
-        .push(order_sql(args.order))
-        .push(") p");
+        );
+        push_order(sql, args.order, |key| key.expr.to_owned());
+        sql.push(") p");
     } else {
         sql.push(
             "session_registrations r JOIN event_tickets t ON t.id = r.event_ticket_id \
@@ -398,10 +464,9 @@ fn push_page_conditions(
     if let Some((key, id)) = &args.after {
         push_keyset(sql, args.order, key, *id);
     }
-    sql.push(" ORDER BY ")
-        .push(order_sql(args.order))
-        .push(" LIMIT ")
-        .bind(args.limit as i64);
+    sql.push(" ORDER BY ");
+    push_order(sql, args.order, |key| key.expr.to_owned());
+    sql.push(" LIMIT ").bind(args.limit as i64);
 }
 
 #[derive(FromQueryResult)]
@@ -419,36 +484,53 @@ pub async fn counts(
     session_ids: &[i64],
     filter: &RegistrantFilter,
 ) -> Result<HashMap<i64, i64>, DbErr> {
-    let backend = db.get_database_backend();
-    let mut statements = Vec::new();
     if filter.search.is_none() {
-        let total = match filter.attended {
-            None => "registered + interested",
-            Some(true) => "attended",
-            Some(false) => "registered + interested - attended",
-        };
-        let mut sql = Sql::new(backend);
-        sql.push("SELECT session_id, ")
-            .push(total)
-            .push(" AS total FROM session_stats WHERE session_id IN ")
-            .bind_list(session_ids);
-        statements.push(sql.build());
-    } else {
-        let lookup = lookup(db, session_ids, filter).await?;
-        for chunk in session_ids.chunks(SESSIONS_PER_STATEMENT) {
-            statements.push(search_count_statement(backend, chunk, filter, &lookup));
-        }
+        return counted(db, session_ids, filter.attended).await;
     }
+    let backend = db.get_database_backend();
+    let lookup = lookup(db, session_ids, filter).await?;
     let mut totals = HashMap::with_capacity(session_ids.len());
-    for statement in statements {
+    for chunk in session_ids.chunks(SESSIONS_PER_STATEMENT) {
+        let statement = search_count_statement(backend, chunk, filter, &lookup);
         let rows = CountRow::find_by_statement(statement).all(db).await?;
         totals.extend(rows.into_iter().map(|r| (r.session_id, r.total)));
     }
     Ok(totals)
 }
 
+/// Unsearched counts from the counters (`session_stats`), one statement for any
+/// number of sessions: a primary-key lookup each.
+async fn counted(
+    db: &DatabaseConnection,
+    session_ids: &[i64],
+    attended: Option<bool>,
+) -> Result<HashMap<i64, i64>, DbErr> {
+    use session_stats::Column;
+    let registrations = || Expr::col(Column::Registered).add(Expr::col(Column::Interested));
+    let total = match attended {
+        None => registrations(),
+        Some(true) => Expr::col(Column::Attended),
+        Some(false) => registrations().sub(Expr::col(Column::Attended)),
+    };
+    let rows: Vec<(i64, i64)> = session_stats::Entity::find()
+        .select_only()
+        .column(Column::SessionId)
+        .expr(total)
+        .filter(Column::SessionId.is_in(session_ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// One `UNION ALL` branch per indexed session (counted from its index alone) and one
 /// for the others (joined with their holders).
+///
+/// Hand-written: an indexed session's count is the FTS5 `MATCH` alone on SQLite (3 ms
+/// for session 1's 2,500 `son` matches) and the GIN index's `holder_search LIKE` on
+/// PostgreSQL (the plan in docs/PERFORMANCE.md, "PostgreSQL plans of an indexed
+/// session's searched count and page"), and SQLite's branch carries the `+session_id`
+/// planner hint.
 fn search_count_statement(
     backend: DbBackend,
     session_ids: &[i64],
@@ -502,4 +584,16 @@ fn search_count_statement(
         sql.push(" GROUP BY r.session_id");
     }
     sql.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_branch_select_list_is_the_rows_fields_and_nothing_else() {
+        assert!(ROW_COLUMNS.starts_with("r.id AS \"registration_id\", r.session_id AS "));
+        assert!(ROW_COLUMNS.ends_with(&format!("{SORT_NAME} AS \"sort_name\"")));
+        assert!(!ROW_COLUMNS.contains("FROM"));
+    }
 }

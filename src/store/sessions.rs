@@ -4,14 +4,17 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder,
+    ColumnTrait, Condition, DatabaseConnection, DbErr, DerivePartialModel, EntityTrait,
+    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
+    sea_query::{Asterisk, Expr, ExprTrait, Func, Order, Query, WindowStatement},
 };
 
-use super::{group_by, sql::Sql};
+use super::{group_by, sql};
 use crate::entity::{
-    enums::{RegistrationType, SessionFormat, SponsorSize},
-    event, mux_asset, session, ticket_type,
+    enums::{ActivityKind, RegistrationType, SessionFormat, SponsorSize},
+    event, event_ticket, mux_asset, session, session_activity, session_registration,
+    session_speaker, session_sponsor, session_stats, speaker, speaker_ticket_type, sponsor,
+    ticket_type, user,
 };
 
 /// Which sessions of an event a page or count covers.
@@ -44,51 +47,64 @@ pub async fn find_with_event(
     Ok(found.and_then(|(session, event)| event.map(|event| (session, event))))
 }
 
-fn push_filter(sql: &mut Sql, filter: &SessionFilter) {
+/// The sessions `filter` covers, for the page and the count alike.
+fn filter_condition(db: &DatabaseConnection, filter: &SessionFilter) -> Condition {
+    let mut condition = Condition::all();
     if let Some(search) = &filter.search {
-        sql.push_contains(&["s.title"], search);
+        condition = condition.add(sql::contains(
+            db.get_database_backend(),
+            Expr::col((session::Entity, session::Column::Title)),
+            search,
+        ));
     }
     if let Some(format) = filter.format {
-        sql.push(" AND s.format = ").bind(format.to_value());
+        condition = condition.add(session::Column::Format.eq(format));
     }
+    condition
 }
 
-/// The requested page of sessions for each event, in one statement.
+/// The requested page of sessions for each event, in one statement: the matching
+/// sessions numbered per event in page order (`ROW_NUMBER() OVER (PARTITION BY
+/// event_id ...)`), the first `limit` of each kept.
 pub async fn pages(
     db: &DatabaseConnection,
     event_ids: &[i64],
     args: &SessionPageArgs,
 ) -> Result<HashMap<i64, Vec<session::Model>>, DbErr> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
-        "SELECT * FROM (SELECT s.*, ROW_NUMBER() OVER \
-         (PARTITION BY s.event_id ORDER BY s.start_time, s.id) AS rn \
-         FROM sessions s WHERE s.event_id IN ",
-    )
-    .bind_list(event_ids);
-    push_filter(&mut sql, &args.filter);
+    let mut ranked = session::Entity::find()
+        .filter(session::Column::EventId.is_in(event_ids.iter().copied()))
+        .filter(filter_condition(db, &args.filter));
     if let Some((start, id)) = args.after {
-        sql.push(" AND (s.start_time > ")
-            .bind(start)
-            .push(" OR (s.start_time = ")
-            .bind(start)
-            .push(" AND s.id > ")
-            .bind(id)
-            .push("))");
+        ranked = ranked.filter(
+            Condition::any()
+                .add(session::Column::StartTime.gt(start))
+                .add(
+                    Condition::all()
+                        .add(session::Column::StartTime.eq(start))
+                        .add(session::Column::Id.gt(id)),
+                ),
+        );
     }
-    sql.push(") ranked WHERE rn <= ")
-        .bind(args.limit as i64)
-        .push(" ORDER BY event_id, rn");
-    let rows = session::Model::find_by_statement(sql.build())
+    let mut ranked = ranked.into_query();
+    ranked.expr_window_as(
+        Func::cust("ROW_NUMBER"),
+        WindowStatement::partition_by((session::Entity, session::Column::EventId))
+            .order_by((session::Entity, session::Column::StartTime), Order::Asc)
+            .order_by((session::Entity, session::Column::Id), Order::Asc)
+            .to_owned(),
+        "rn",
+    );
+    let query = Query::select()
+        .column(Asterisk)
+        .from_subquery(ranked, "ranked")
+        .and_where(Expr::col("rn").lte(args.limit as i64))
+        .order_by(session::Column::EventId, Order::Asc)
+        .order_by("rn", Order::Asc)
+        .to_owned();
+    let rows = session::Model::find_by_statement(db.get_database_backend().build(&query))
         .all(db)
         .await?;
     Ok(group_by(rows, |s| s.event_id))
-}
-
-#[derive(FromQueryResult)]
-struct CountRow {
-    parent_id: i64,
-    total: i64,
 }
 
 /// How many sessions match `filter`, per event.
@@ -97,19 +113,23 @@ pub async fn counts(
     event_ids: &[i64],
     filter: &SessionFilter,
 ) -> Result<HashMap<i64, i64>, DbErr> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
-        "SELECT s.event_id AS parent_id, COUNT(*) AS total FROM sessions s WHERE s.event_id IN ",
-    )
-    .bind_list(event_ids);
-    push_filter(&mut sql, filter);
-    sql.push(" GROUP BY s.event_id");
-    let rows = CountRow::find_by_statement(sql.build()).all(db).await?;
-    Ok(rows.into_iter().map(|r| (r.parent_id, r.total)).collect())
+    let rows: Vec<(i64, i64)> = session::Entity::find()
+        .select_only()
+        .column(session::Column::EventId)
+        .expr(Expr::col(Asterisk).count())
+        .filter(session::Column::EventId.is_in(event_ids.iter().copied()))
+        .filter(filter_condition(db, filter))
+        .group_by(session::Column::EventId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
-/// Registration counts of one session.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromQueryResult)]
+/// Registration counts of one session: its `session_stats` row, the columns named once
+/// here (a partial model selects exactly its fields).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "session_stats::Entity")]
 pub struct StatsRow {
     pub session_id: i64,
     pub registered: i64,
@@ -124,27 +144,41 @@ pub async fn stats(
     db: &DatabaseConnection,
     session_ids: &[i64],
 ) -> Result<HashMap<i64, StatsRow>, DbErr> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
-        "SELECT session_id, registered, interested, attendees FROM session_stats \
-         WHERE session_id IN ",
-    )
-    .bind_list(session_ids);
-    let rows = StatsRow::find_by_statement(sql.build()).all(db).await?;
+    let rows = session_stats::Entity::find()
+        .filter(session_stats::Column::SessionId.is_in(session_ids.iter().copied()))
+        .into_partial_model::<StatsRow>()
+        .all(db)
+        .await?;
     Ok(rows.into_iter().map(|r| (r.session_id, r)).collect())
 }
 
-/// A speaker as they appear at one session.
-#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
+/// A speaker as they appear at one session: the link's columns, the speaker's and
+/// their user's email, each named once here (the partial model is the select list).
+#[derive(Clone, Debug, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "speaker::Entity")]
 pub struct SpeakerRow {
+    #[sea_orm(
+        from_expr = "Expr::col((session_speaker::Entity, session_speaker::Column::SessionId))"
+    )]
     pub session_id: i64,
+    #[sea_orm(
+        from_expr = "Expr::col((session_speaker::Entity, session_speaker::Column::Position))"
+    )]
     pub position: i32,
+    #[sea_orm(
+        from_expr = "Expr::col((session_speaker::Entity, session_speaker::Column::Moderator))"
+    )]
     pub moderator: bool,
+    #[sea_orm(
+        from_expr = "Expr::col((session_speaker::Entity, session_speaker::Column::ShowModerator))"
+    )]
     pub show_moderator: bool,
+    #[sea_orm(from_col = "id")]
     pub speaker_id: i64,
     pub user_id: i64,
     pub first_name: String,
     pub last_name: String,
+    #[sea_orm(from_expr = "Expr::col((user::Entity, user::Column::Email))")]
     pub email: String,
     pub title: Option<String>,
     pub company: Option<String>,
@@ -165,28 +199,30 @@ pub async fn speakers(
     db: &DatabaseConnection,
     session_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<SpeakerRow>>, DbErr> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
-        "SELECT ss.session_id, ss.position, ss.moderator, ss.show_moderator, \
-         sp.id AS speaker_id, sp.user_id, sp.first_name, sp.last_name, u.email, sp.title, \
-         sp.company, sp.image_url, sp.pronouns, sp.bio, sp.linked_in, sp.twitter, sp.instagram, \
-         sp.logged_in_at_veh, sp.device_checked, sp.allow_override_details, sp.allow_attendee_access \
-         FROM session_speakers ss JOIN speakers sp ON sp.id = ss.speaker_id \
-         JOIN users u ON u.id = sp.user_id WHERE ss.session_id IN ",
-    )
-    .bind_list(session_ids)
-    .push(" ORDER BY ss.session_id, ss.position, sp.id");
-    let rows = SpeakerRow::find_by_statement(sql.build()).all(db).await?;
+    let rows = session_speaker::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            session_speaker::Relation::Speaker.def(),
+        )
+        .join(JoinType::InnerJoin, speaker::Relation::User.def())
+        .filter(session_speaker::Column::SessionId.is_in(session_ids.iter().copied()))
+        .order_by_asc(session_speaker::Column::SessionId)
+        .order_by_asc(session_speaker::Column::Position)
+        .order_by_asc(speaker::Column::Id)
+        .into_partial_model::<SpeakerRow>()
+        .all(db)
+        .await?;
     Ok(group_by(rows, |r| r.session_id))
 }
 
-#[derive(FromQueryResult)]
+/// A ticket type with the speaker it was reached from; the ticket type's columns are
+/// its entity's (`nested`), so they are listed nowhere by hand.
+#[derive(DerivePartialModel)]
+#[sea_orm(entity = "speaker_ticket_type::Entity")]
 struct SpeakerTicketTypeRow {
     speaker_id: i64,
-    id: i64,
-    event_id: i64,
-    name: String,
-    free: bool,
+    #[sea_orm(nested)]
+    ticket_type: ticket_type::Model,
 }
 
 /// The ticket types of each speaker.
@@ -194,15 +230,15 @@ pub async fn speaker_ticket_types(
     db: &DatabaseConnection,
     speaker_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<ticket_type::Model>>, DbErr> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
-        "SELECT stt.speaker_id, tt.id, tt.event_id, tt.name, tt.free \
-         FROM speaker_ticket_types stt JOIN ticket_types tt ON tt.id = stt.ticket_type_id \
-         WHERE stt.speaker_id IN ",
-    )
-    .bind_list(speaker_ids)
-    .push(" ORDER BY stt.speaker_id, tt.id");
-    let rows = SpeakerTicketTypeRow::find_by_statement(sql.build())
+    let rows = speaker_ticket_type::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            speaker_ticket_type::Relation::TicketType.def(),
+        )
+        .filter(speaker_ticket_type::Column::SpeakerId.is_in(speaker_ids.iter().copied()))
+        .order_by_asc(speaker_ticket_type::Column::SpeakerId)
+        .order_by_asc(ticket_type::Column::Id)
+        .into_partial_model::<SpeakerTicketTypeRow>()
         .all(db)
         .await?;
     let mut grouped: HashMap<i64, Vec<ticket_type::Model>> = HashMap::new();
@@ -210,20 +246,23 @@ pub async fn speaker_ticket_types(
         grouped
             .entry(row.speaker_id)
             .or_default()
-            .push(ticket_type::Model {
-                id: row.id,
-                event_id: row.event_id,
-                name: row.name,
-                free: row.free,
-            });
+            .push(row.ticket_type);
     }
     Ok(grouped)
 }
 
-/// A sponsor as it appears at one session.
-#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
+/// A sponsor as it appears at one session: the link's columns and the sponsor's,
+/// each named once here (the partial model is the select list).
+#[derive(Clone, Debug, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "sponsor::Entity")]
 pub struct SponsorRow {
+    #[sea_orm(
+        from_expr = "Expr::col((session_sponsor::Entity, session_sponsor::Column::SessionId))"
+    )]
     pub session_id: i64,
+    #[sea_orm(
+        from_expr = "Expr::col((session_sponsor::Entity, session_sponsor::Column::Position))"
+    )]
     pub position: i32,
     pub id: i64,
     pub name: String,
@@ -237,15 +276,18 @@ pub async fn sponsors(
     db: &DatabaseConnection,
     session_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<SponsorRow>>, DbErr> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
-        "SELECT ss.session_id, ss.position, sp.id, sp.name, sp.logo_url, sp.website, sp.size \
-         FROM session_sponsors ss JOIN sponsors sp ON sp.id = ss.sponsor_id \
-         WHERE ss.session_id IN ",
-    )
-    .bind_list(session_ids)
-    .push(" ORDER BY ss.session_id, ss.position, sp.id");
-    let rows = SponsorRow::find_by_statement(sql.build()).all(db).await?;
+    let rows = session_sponsor::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            session_sponsor::Relation::Sponsor.def(),
+        )
+        .filter(session_sponsor::Column::SessionId.is_in(session_ids.iter().copied()))
+        .order_by_asc(session_sponsor::Column::SessionId)
+        .order_by_asc(session_sponsor::Column::Position)
+        .order_by_asc(sponsor::Column::Id)
+        .into_partial_model::<SponsorRow>()
+        .all(db)
+        .await?;
     Ok(group_by(rows, |r| r.session_id))
 }
 
@@ -273,12 +315,18 @@ pub struct ViewerTickets {
     pub purchased: Option<i64>,
 }
 
-#[derive(FromQueryResult)]
+/// A registration with its ticket's holder and purchaser.
+#[derive(DerivePartialModel)]
+#[sea_orm(entity = "session_registration::Entity")]
 struct ViewerTicketRow {
     session_id: i64,
     event_ticket_id: i64,
     registration_type: RegistrationType,
+    #[sea_orm(from_expr = "Expr::col((event_ticket::Entity, event_ticket::Column::HolderUserId))")]
     holder_user_id: i64,
+    #[sea_orm(
+        from_expr = "Expr::col((event_ticket::Entity, event_ticket::Column::PurchaserUserId))"
+    )]
     purchaser_user_id: i64,
 }
 
@@ -288,19 +336,20 @@ pub async fn viewer_tickets(
     viewer_id: i64,
     session_ids: &[i64],
 ) -> Result<HashMap<i64, ViewerTickets>, DbErr> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
-        "SELECT r.session_id, r.event_ticket_id, r.registration_type, t.holder_user_id, \
-         t.purchaser_user_id FROM session_registrations r \
-         JOIN event_tickets t ON t.id = r.event_ticket_id WHERE r.session_id IN ",
-    )
-    .bind_list(session_ids)
-    .push(" AND (t.holder_user_id = ")
-    .bind(viewer_id)
-    .push(" OR t.purchaser_user_id = ")
-    .bind(viewer_id)
-    .push(") ORDER BY r.session_id, r.id");
-    let rows = ViewerTicketRow::find_by_statement(sql.build())
+    let rows = session_registration::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            session_registration::Relation::EventTicket.def(),
+        )
+        .filter(session_registration::Column::SessionId.is_in(session_ids.iter().copied()))
+        .filter(
+            Condition::any()
+                .add(event_ticket::Column::HolderUserId.eq(viewer_id))
+                .add(event_ticket::Column::PurchaserUserId.eq(viewer_id)),
+        )
+        .order_by_asc(session_registration::Column::SessionId)
+        .order_by_asc(session_registration::Column::Id)
+        .into_partial_model::<ViewerTicketRow>()
         .all(db)
         .await?;
     let mut out: HashMap<i64, ViewerTickets> = HashMap::new();
@@ -319,11 +368,17 @@ pub async fn viewer_tickets(
     Ok(out)
 }
 
-#[derive(FromQueryResult)]
-struct PresenceRow {
-    session_id: i64,
-    last_join: Option<DateTime<Utc>>,
-    last_leave: Option<DateTime<Utc>>,
+/// `MAX(CASE WHEN kind = <kind> THEN occurred_at END)`: the viewer's latest activity of
+/// one kind in the group's session.
+fn last(kind: ActivityKind) -> Expr {
+    Func::max(Expr::case(
+        session_activity::Column::Kind.eq(kind),
+        Expr::col((
+            session_activity::Entity,
+            session_activity::Column::OccurredAt,
+        )),
+    ))
+    .into()
 }
 
 /// Sessions the viewer is in right now: their last JOIN is later than their last LEAVE.
@@ -332,27 +387,27 @@ pub async fn viewer_presence(
     viewer_id: i64,
     session_ids: &[i64],
 ) -> Result<HashMap<i64, bool>, DbErr> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
-        "SELECT session_id, \
-         MAX(CASE WHEN kind = 'JOIN' THEN occurred_at END) AS last_join, \
-         MAX(CASE WHEN kind = 'LEAVE' THEN occurred_at END) AS last_leave \
-         FROM session_activities WHERE user_id = ",
-    )
-    .bind(viewer_id)
-    .push(" AND session_id IN ")
-    .bind_list(session_ids)
-    .push(" GROUP BY session_id");
-    let rows = PresenceRow::find_by_statement(sql.build()).all(db).await?;
+    type Row = (i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let rows: Vec<Row> = session_activity::Entity::find()
+        .select_only()
+        .column(session_activity::Column::SessionId)
+        .expr(last(ActivityKind::Join))
+        .expr(last(ActivityKind::Leave))
+        .filter(session_activity::Column::UserId.eq(viewer_id))
+        .filter(session_activity::Column::SessionId.is_in(session_ids.iter().copied()))
+        .group_by(session_activity::Column::SessionId)
+        .into_tuple()
+        .all(db)
+        .await?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            let present = match (r.last_join, r.last_leave) {
+        .map(|(session_id, last_join, last_leave)| {
+            let present = match (last_join, last_leave) {
                 (Some(join), Some(leave)) => join > leave,
                 (Some(_), None) => true,
                 _ => false,
             };
-            (r.session_id, present)
+            (session_id, present)
         })
         .collect())
 }

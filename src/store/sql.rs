@@ -1,10 +1,29 @@
-//! A small builder for hand-written SQL that binds every value and emits the
-//! placeholders of the connected backend (`?` for SQLite, `$n` for PostgreSQL).
+//! Hand-written SQL for the statements whose shape is measured to matter, and the
+//! case-insensitive substring test that both they and the query builder use.
 //!
-//! Used where sea-orm's query builder cannot say it plainly: window functions for
-//! per-parent pages and conditional aggregates.
+//! `Sql` binds every value and emits the connected backend's placeholders (`?` for
+//! SQLite, `$n` for PostgreSQL). Only `store::registrants` writes statements with it:
+//! the per-session `UNION ALL` registrant pages, the search counts and the lookup of
+//! which sessions have their own search index, whose shapes (one ordered, limited
+//! branch per session; FTS5 `MATCH`; `+session_id` to keep SQLite's planner off an
+//! index) are what docs/PERFORMANCE.md measured. Everything else goes through
+//! sea-orm's builder, with [`contains`] for a searched column.
 
-use sea_orm::{DbBackend, Statement, Value};
+use sea_orm::{
+    DbBackend, Statement, Value,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr, extension::sqlite::SqliteExpr},
+};
+
+/// `column` contains `search`, case-insensitive beyond ASCII: the builder's form of
+/// [`Sql::push_contains`] for one column, the same test with the same patterns.
+pub fn contains(backend: DbBackend, column: Expr, search: &str) -> Expr {
+    match backend {
+        DbBackend::Postgres => {
+            Func::lower(column).like(LikeExpr::new(like_pattern(search)).escape('\\'))
+        }
+        _ => column.glob(glob_pattern(search)),
+    }
+}
 
 pub struct Sql {
     backend: DbBackend,
