@@ -5,8 +5,6 @@
 //! argument of every field and directive, each variable default) is checked before
 //! execution instead, the same way on both backends, and so is its length.
 
-use std::fmt;
-
 use async_graphql::{
     Name, Variables,
     parser::{
@@ -14,7 +12,7 @@ use async_graphql::{
         types::{Directive, ExecutableDocument, Selection, SelectionSet},
     },
 };
-use serde::{Serialize, ser};
+use async_graphql_value::{ConstValue, Value};
 
 use crate::{
     config::Limits,
@@ -33,7 +31,7 @@ pub fn check_strings(
     max_chars: usize,
 ) -> AppResult<()> {
     for (name, value) in variables.iter() {
-        scan(value, max_chars, false)
+        scan_const(value, max_chars)
             .map_err(|fault| fault.refusal(&format!("variable `${name}`"), max_chars))?;
     }
     for (_, operation) in document.operations.iter() {
@@ -41,7 +39,7 @@ pub fn check_strings(
         for definition in &operation.variable_definitions {
             let definition = &definition.node;
             if let Some(default) = &definition.default_value {
-                scan(&default.node, max_chars, false).map_err(|fault| {
+                scan_const(&default.node, max_chars).map_err(|fault| {
                     let name = &definition.name.node;
                     let place = format!("the default value of `${name}` at {}", default.pos);
                     fault.refusal(&place, max_chars)
@@ -87,17 +85,15 @@ fn directives(directives: &[Positioned<Directive>], max_chars: usize) -> AppResu
     Ok(())
 }
 
-/// The arguments of the field or directive `owner`. Generic over the value type because
-/// async-graphql does not export the document's value type by name; `Serialize` reaches
-/// every string of it all the same.
-fn arguments<V: Serialize>(
-    arguments: &[(Positioned<Name>, Positioned<V>)],
+/// The arguments of the field or directive `owner`.
+fn arguments(
+    arguments: &[(Positioned<Name>, Positioned<Value>)],
     owner: &Name,
     sigil: &str,
     max_chars: usize,
 ) -> AppResult<()> {
     for (name, value) in arguments {
-        scan(&value.node, max_chars, true).map_err(|fault| {
+        scan(&value.node, max_chars).map_err(|fault| {
             let place = format!(
                 "argument `{}` of `{sigil}{owner}` at {}",
                 name.node, name.pos
@@ -114,8 +110,6 @@ enum Fault {
     Nul,
     /// Longer than allowed: this many characters.
     TooLong(usize),
-    /// A value `Serialize` could not walk; none of async-graphql's values does this.
-    Unreadable,
 }
 
 impl Fault {
@@ -129,22 +123,7 @@ impl Fault {
                 "{place} holds a string of {chars} characters; strings may have at most \
                  {max_chars} characters"
             ),
-            Self::Unreadable => format!("{place} holds a value the server cannot read"),
         })
-    }
-}
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-impl std::error::Error for Fault {}
-
-impl ser::Error for Fault {
-    fn custom<T: fmt::Display>(_: T) -> Self {
-        Self::Unreadable
     }
 }
 
@@ -164,269 +143,30 @@ fn check_text(text: &str, max_chars: usize) -> Result<(), Fault> {
     Ok(())
 }
 
-/// Checks every string of `value`, stopping at the first fault, without copying anything.
-/// In a document, `in_document`, a variable reference serializes as `{"$var": name}`: its
-/// name is no string the client gives, and no object literal can have a `$var` key
-/// (`$` starts no GraphQL name), so it is skipped. In variables (JSON) it is a key like
-/// any other and its value is checked.
-fn scan<T: Serialize + ?Sized>(
-    value: &T,
-    max_chars: usize,
-    in_document: bool,
-) -> Result<(), Fault> {
-    value.serialize(&mut Walker {
-        max_chars,
-        in_document,
-        in_key: false,
-        variable_next: false,
-    })
-}
-
-/// A `serde::Serializer` that writes nothing and only looks at strings.
-struct Walker {
-    max_chars: usize,
-    in_document: bool,
-    /// Serializing a map key: object keys are names the schema checks, not data.
-    in_key: bool,
-    /// The key just read was a document's `$var`: the value is a variable's name.
-    variable_next: bool,
-}
-
-/// Scalars other than strings hold no text.
-macro_rules! ignore {
-    ($($method:ident: $ty:ty),* $(,)?) => {
-        $(fn $method(self, _: $ty) -> Result<(), Fault> {
-            Ok(())
-        })*
-    };
-}
-
-impl ser::Serializer for &mut Walker {
-    type Ok = ();
-    type Error = Fault;
-    type SerializeSeq = Self;
-    type SerializeTuple = Self;
-    type SerializeTupleStruct = Self;
-    type SerializeTupleVariant = Self;
-    type SerializeMap = Self;
-    type SerializeStruct = Self;
-    type SerializeStructVariant = Self;
-
-    ignore!(
-        serialize_bool: bool,
-        serialize_i8: i8,
-        serialize_i16: i16,
-        serialize_i32: i32,
-        serialize_i64: i64,
-        serialize_i128: i128,
-        serialize_u8: u8,
-        serialize_u16: u16,
-        serialize_u32: u32,
-        serialize_u64: u64,
-        serialize_u128: u128,
-        serialize_f32: f32,
-        serialize_f64: f64,
-        serialize_bytes: &[u8],
-        serialize_unit_struct: &'static str,
-    );
-
-    fn serialize_char(self, value: char) -> Result<(), Fault> {
-        if value == '\0' {
-            Err(Fault::Nul)
-        } else {
-            Ok(())
-        }
-    }
-
-    fn serialize_str(self, value: &str) -> Result<(), Fault> {
-        if self.in_key {
-            self.variable_next = self.in_document && value == "$var";
-            return Ok(());
-        }
-        check_text(value, self.max_chars)
-    }
-
-    fn serialize_none(self) -> Result<(), Fault> {
-        Ok(())
-    }
-
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Fault> {
-        value.serialize(self)
-    }
-
-    fn serialize_unit(self) -> Result<(), Fault> {
-        Ok(())
-    }
-
-    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<(), Fault> {
-        Ok(())
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), Fault> {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), Fault> {
-        value.serialize(self)
-    }
-
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self, Fault> {
-        Ok(self)
-    }
-
-    fn serialize_tuple(self, _: usize) -> Result<Self, Fault> {
-        Ok(self)
-    }
-
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self, Fault> {
-        Ok(self)
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self, Fault> {
-        Ok(self)
-    }
-
-    fn serialize_map(self, _: Option<usize>) -> Result<Self, Fault> {
-        Ok(self)
-    }
-
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, Fault> {
-        Ok(self)
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self, Fault> {
-        Ok(self)
+/// Checks every string of a document's value, stopping at the first fault, without
+/// copying anything. A variable reference is no string the client gives: its value is
+/// checked among the variables.
+fn scan(value: &Value, max_chars: usize) -> Result<(), Fault> {
+    match value {
+        Value::String(text) => check_text(text, max_chars),
+        Value::List(items) => items.iter().try_for_each(|item| scan(item, max_chars)),
+        Value::Object(fields) => fields.values().try_for_each(|field| scan(field, max_chars)),
+        _ => Ok(()),
     }
 }
 
-impl ser::SerializeSeq for &mut Walker {
-    type Ok = ();
-    type Error = Fault;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Fault> {
-        value.serialize(&mut **self)
-    }
-
-    fn end(self) -> Result<(), Fault> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTuple for &mut Walker {
-    type Ok = ();
-    type Error = Fault;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Fault> {
-        value.serialize(&mut **self)
-    }
-
-    fn end(self) -> Result<(), Fault> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for &mut Walker {
-    type Ok = ();
-    type Error = Fault;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Fault> {
-        value.serialize(&mut **self)
-    }
-
-    fn end(self) -> Result<(), Fault> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for &mut Walker {
-    type Ok = ();
-    type Error = Fault;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Fault> {
-        value.serialize(&mut **self)
-    }
-
-    fn end(self) -> Result<(), Fault> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeMap for &mut Walker {
-    type Ok = ();
-    type Error = Fault;
-
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Fault> {
-        self.in_key = true;
-        let result = key.serialize(&mut **self);
-        self.in_key = false;
-        result
-    }
-
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Fault> {
-        if std::mem::take(&mut self.variable_next) {
-            return Ok(());
-        }
-        value.serialize(&mut **self)
-    }
-
-    fn end(self) -> Result<(), Fault> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeStruct for &mut Walker {
-    type Ok = ();
-    type Error = Fault;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), Fault> {
-        value.serialize(&mut **self)
-    }
-
-    fn end(self) -> Result<(), Fault> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeStructVariant for &mut Walker {
-    type Ok = ();
-    type Error = Fault;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), Fault> {
-        value.serialize(&mut **self)
-    }
-
-    fn end(self) -> Result<(), Fault> {
-        Ok(())
+/// [`scan`] for a variable's value (JSON, so no variable references); object keys are
+/// names the schema checks, not data.
+fn scan_const(value: &ConstValue, max_chars: usize) -> Result<(), Fault> {
+    match value {
+        ConstValue::String(text) => check_text(text, max_chars),
+        ConstValue::List(items) => items
+            .iter()
+            .try_for_each(|item| scan_const(item, max_chars)),
+        ConstValue::Object(fields) => fields
+            .values()
+            .try_for_each(|field| scan_const(field, max_chars)),
+        _ => Ok(()),
     }
 }
 
