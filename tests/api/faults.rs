@@ -794,7 +794,15 @@ fn sigterm_stops_accepting_finishes_the_request_in_flight_and_exits_cleanly() {
     let deadline = Instant::now() + HANG;
     loop {
         match TcpStream::connect(addr) {
-            Err(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => break,
+            // Reset: a connection that was still in the backlog when the listener closed.
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset
+                ) =>
+            {
+                break;
+            }
             Err(err) => panic!("unexpected connect error: {err}"),
             Ok(_) => {
                 assert!(Instant::now() < deadline, "still accepting after SIGTERM");

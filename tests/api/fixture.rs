@@ -485,3 +485,16 @@ pub async fn spawn_with_fixture() -> crate::helpers::TestApp {
     load(&app.db).await;
     app
 }
+
+/// The application on the fixture, with its configuration changed by `edit` first.
+pub async fn spawn_fixture_with(
+    edit: impl FnOnce(&mut session_analytics::config::Config),
+) -> crate::helpers::TestApp {
+    let mut scratch = crate::helpers::Scratch::new();
+    let url = scratch.database_url().await;
+    let mut config = crate::helpers::test_config(scratch.path(), url);
+    edit(&mut config);
+    let app = crate::helpers::spawn_with_config(config, scratch).await;
+    load(&app.db).await;
+    app
+}

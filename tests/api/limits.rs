@@ -9,18 +9,15 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{
     fixture::*,
-    helpers::{Scratch, TestApp, require_postgres, spawn_with_config, test_config},
+    helpers::{TestApp, require_postgres},
 };
 
 async fn spawn_limited(limits: Limits, production: bool) -> TestApp {
-    let mut scratch = Scratch::new();
-    let url = scratch.database_url().await;
-    let mut config = test_config(scratch.path(), url);
-    config.limits = limits;
-    config.production = production;
-    let app = spawn_with_config(config, scratch).await;
-    load(&app.db).await;
-    app
+    spawn_fixture_with(|config| {
+        config.limits = limits;
+        config.production = production;
+    })
+    .await
 }
 
 fn rejected_for(reply: &crate::helpers::Reply, what: &str) {

@@ -5,10 +5,7 @@ use reqwest::{Method, header::HeaderMap};
 use serde_json::{Value, json};
 use session_analytics::config::{Limits, RateLimits};
 
-use crate::{
-    fixture::*,
-    helpers::{Scratch, TestApp, spawn_with_config, test_config},
-};
+use crate::{fixture::*, helpers::TestApp};
 
 /// The contract's error codes and the `extensions.status` each carries.
 const CODES: [(&str, u64); 12] = [
@@ -36,14 +33,11 @@ struct Answer {
 }
 
 async fn spawn(limits: Limits, rate_limits: RateLimits) -> TestApp {
-    let mut scratch = Scratch::new();
-    let url = scratch.database_url().await;
-    let mut config = test_config(scratch.path(), url);
-    config.limits = limits;
-    config.rate_limits = rate_limits;
-    let app = spawn_with_config(config, scratch).await;
-    load(&app.db).await;
-    app
+    spawn_fixture_with(|config| {
+        config.limits = limits;
+        config.rate_limits = rate_limits;
+    })
+    .await
 }
 
 /// Sends `body` (raw) to `/graphql` with `headers`.

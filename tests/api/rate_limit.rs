@@ -6,17 +6,11 @@ use session_analytics::config::RateLimits;
 
 use crate::{
     fixture::*,
-    helpers::{Reply, Scratch, TestApp, spawn_with_config, test_config},
+    helpers::{Reply, TestApp},
 };
 
 async fn spawn_budgeted(rate_limits: RateLimits) -> TestApp {
-    let mut scratch = Scratch::new();
-    let url = scratch.database_url().await;
-    let mut config = test_config(scratch.path(), url);
-    config.rate_limits = rate_limits;
-    let app = spawn_with_config(config, scratch).await;
-    load(&app.db).await;
-    app
+    spawn_fixture_with(|config| config.rate_limits = rate_limits).await
 }
 
 fn assert_rate_limited(reply: &Reply) {

@@ -8,7 +8,7 @@ use session_analytics::config::Limits;
 
 use crate::{
     fixture::*,
-    helpers::{Reply, Scratch, TestApp, spawn_with_config, test_config},
+    helpers::{Reply, TestApp},
 };
 
 const REGISTRANTS: &str = r#"query($id: ID!, $search: String) {
@@ -25,13 +25,7 @@ const LOGIN: &str = r#"mutation($email: String!, $password: String!) {
 
 /// The application on the fixture, with `limits`.
 async fn spawn_limited(limits: Limits) -> TestApp {
-    let mut scratch = Scratch::new();
-    let url = scratch.database_url().await;
-    let mut config = test_config(scratch.path(), url);
-    config.limits = limits;
-    let app = spawn_with_config(config, scratch).await;
-    load(&app.db).await;
-    app
+    spawn_fixture_with(|config| config.limits = limits).await
 }
 
 /// Asserts a `BAD_REQUEST` whose message contains `says`, and that the response carries
