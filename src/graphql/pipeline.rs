@@ -108,16 +108,20 @@ impl Engine {
             tracing::info!(status = 429, "graphql request over its rate limit");
             return Finished::refused(StatusCode::TOO_MANY_REQUESTS, &err);
         }
-        let (document, operation) = match self
+        let document = match self
             .check(document, operation_name.as_deref(), &variables)
             .await
         {
             Ok(checked) => checked,
             Err(errors) => return Finished::request_errors(errors, legacy),
         };
+        // What null propagation needs afterwards, without keeping a copy of the parsed
+        // document: the schema consumes it, and most answers need no fixing.
+        let conditional = nulls::has_conditions(&document);
+        let source = query.clone();
         let mut request = Request::new(query).variables(variables);
-        if let Some(name) = operation_name {
-            request = request.operation_name(name);
+        if let Some(name) = &operation_name {
+            request = request.operation_name(name.as_str());
         }
         request.extensions.extend(extensions);
         let generation = RequestGeneration::default();
@@ -140,28 +144,41 @@ impl Engine {
         if let Some(address) = caller.address {
             request = request.data(address);
         }
-        // Kept for null propagation: the schema consumes the request.
-        request.set_parsed_query(document.clone());
+        request.set_parsed_query(document);
         let mut response = self.schema.execute(request).await;
         for error in &mut response.errors {
             label_request_error(error);
         }
         let executed = execution_started(&response);
-        if executed && nulls::has_conditions(&document) {
-            nulls::fill_skipped_objects(
-                &self.index,
-                &document,
-                &operation,
-                &mut response.data,
-                &response.errors,
-            );
-        }
-        if executed && response.errors.iter().any(|error| !error.path.is_empty()) {
-            let data = std::mem::take(&mut response.data);
-            response.data =
-                nulls::propagate(&self.index, &document, &operation, data, &response.errors);
+        let field_errors = response.errors.iter().any(|error| !error.path.is_empty());
+        if executed && (conditional || field_errors) {
+            self.fix_nulls(&source, operation_name.as_deref(), &mut response);
         }
         Finished::from_response(response, executed, legacy)
+    }
+
+    /// Puts the nulls async-graphql leaves out where the specification wants them
+    /// (`nulls.rs`), reading the document again: this is the rare path.
+    fn fix_nulls(&self, source: &str, operation_name: Option<&str>, response: &mut Response) {
+        let Ok(document) = async_graphql::parser::parse_query(source) else {
+            return; // it parsed before it ran
+        };
+        let Some((_, operation)) = select(&document, operation_name) else {
+            return;
+        };
+        let operation = &operation.node;
+        nulls::fill_skipped_objects(
+            &self.index,
+            &document,
+            operation,
+            &mut response.data,
+            &response.errors,
+        );
+        if response.errors.iter().any(|error| !error.path.is_empty()) {
+            let data = std::mem::take(&mut response.data);
+            response.data =
+                nulls::propagate(&self.index, &document, operation, data, &response.errors);
+        }
     }
 
     /// Everything that must hold before anything runs. Returns the document cut down
@@ -171,7 +188,7 @@ impl Engine {
         document: Result<ExecutableDocument, ServerError>,
         operation_name: Option<&str>,
         variables: &Variables,
-    ) -> Result<(ExecutableDocument, OperationDefinition), Vec<ServerError>> {
+    ) -> Result<ExecutableDocument, Vec<ServerError>> {
         let document = document.map_err(|error| vec![labelled(error)])?;
         self.limits
             .check_document(&document)
@@ -196,9 +213,8 @@ impl Engine {
         if document.operations.iter().count() > 1 {
             self.validate_others(&document, name).await?;
         }
-        let operation_copy = operation.node.clone();
         let narrowed = only(&document, name, operation);
-        Ok((narrowed, operation_copy))
+        Ok(narrowed.unwrap_or(document))
     }
 
     /// Validates a document of several operations as a whole, as GraphQL over HTTP
@@ -266,18 +282,18 @@ impl Extension for ValidateOnly {
 }
 
 /// `document` cut down to `operation` (named `name`) and the fragments it reaches,
-/// directly or through other fragments; the others would now be unused, which
-/// validation refuses.
+/// directly or through other fragments (the others would now be unused, which
+/// validation refuses); `None` when it has only that operation.
 fn only(
     document: &ExecutableDocument,
     name: Option<&Name>,
     operation: &Positioned<OperationDefinition>,
-) -> ExecutableDocument {
+) -> Option<ExecutableDocument> {
     let (DocumentOperations::Multiple(_), Some(name)) = (&document.operations, name) else {
-        return document.clone();
+        return None;
     };
     if document.operations.iter().count() < 2 {
-        return document.clone();
+        return None;
     }
     let mut used = std::collections::HashSet::new();
     let mut pending = vec![&operation.node.selection_set.node];
@@ -297,7 +313,7 @@ fn only(
             }
         }
     }
-    ExecutableDocument {
+    Some(ExecutableDocument {
         operations: DocumentOperations::Multiple(
             [(name.clone(), operation.clone())].into_iter().collect(),
         ),
@@ -307,7 +323,7 @@ fn only(
             .filter(|(name, _)| used.contains(*name))
             .map(|(name, fragment)| (name.clone(), fragment.clone()))
             .collect(),
-    }
+    })
 }
 
 /// A request error with the contract's code.
