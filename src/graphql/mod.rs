@@ -39,6 +39,8 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema. Connects nothing: the connection, keys and limits are just
 /// stored. In production, introspection and "did you mean" suggestions are off.
+/// Requests go through [`pipeline::Engine`], which adds what the schema alone lacks:
+/// document and string limits, variable checks, null propagation, status codes.
 pub fn build_schema(
     db: DatabaseConnection,
     keys: Keys,

@@ -42,7 +42,7 @@ pub struct Engine {
     schema: AppSchema,
     /// The same types without limits or data, used only to validate the operations of
     /// a document that are not run (see [`Engine::validate_others`]).
-    validator: Schema<Query, Mutation, EmptySubscription>,
+    validator: AppSchema,
     index: SchemaIndex,
     limits: DocumentLimits,
     limiter: Arc<RateLimiter>,
@@ -66,7 +66,8 @@ impl Engine {
         let mut validator = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
             .extension(ValidateOnly);
         if production {
-            validator = validator.disable_introspection();
+            // Its errors reach clients as the running schema's do: no "did you mean".
+            validator = validator.disable_introspection().disable_suggestions();
         }
         Ok(Self {
             schema,
@@ -82,11 +83,6 @@ impl Engine {
     /// The document limits requests are prepared with.
     pub fn document_limits(&self) -> &DocumentLimits {
         &self.limits
-    }
-
-    /// The schema, for what runs beside the pipeline (SDL export).
-    pub fn schema(&self) -> &AppSchema {
-        &self.schema
     }
 
     /// Runs one request to its finished response.

@@ -494,3 +494,21 @@ async fn a_nullable_variable_where_a_non_null_value_is_needed_is_a_validation_er
         );
     }
 }
+
+#[tokio::test]
+async fn in_production_the_operations_that_do_not_run_get_no_suggestions_either() {
+    let app = spawn_fixture_with(|config| config.production = true).await;
+    let token = app.token(SUPER.0, SUPER.1);
+    let document = "query A { viewer { email } } query B { sesion(id: \"100\") { id } }";
+    let body = json!({ "query": document, "operationName": "A" });
+    let answer = post(&app, Some(&token), GRAPHQL_RESPONSE, body).await;
+    assert_eq!(
+        assert_shape("typo in B", &answer, 400, false),
+        "BAD_REQUEST"
+    );
+    let message = answer.body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("sesion"), "{message}");
+    assert!(!message.contains("Did you mean"), "{message}");
+}
