@@ -125,6 +125,7 @@ pub const ROLES: &[&str] = &[
     "STAFF",
     "SPEAKER",
     "ATTENDEE",
+    "INGEST",
 ];
 pub const FORMATS: &[&str] = &[
     "MAINSTAGE_SESSION",

@@ -4,7 +4,11 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::{Value, json};
-use session_analytics::entity::{enums::Role, event_admin, user};
+use session_analytics::{
+    entity::{enums::Role, event_admin, user},
+    progress::Progress,
+    startup, transfer,
+};
 
 use crate::{
     fixture::*,
@@ -567,4 +571,105 @@ async fn the_same_batch_on_two_instances_at_once_writes_once() {
     let dave = figures(&first, DAVE.0).await;
     assert_eq!(dave, (true, 1000, engagement(1000)));
     assert_eq!(figures(&second, ANN.0).await, dave);
+}
+
+/// The keynote's registrations: (ticket, attended, watch seconds), by id.
+async fn keynote_rows(db: &DatabaseConnection) -> Vec<(i64, bool, i64)> {
+    let sql = "SELECT event_ticket_id, attended, watch_time_seconds FROM session_registrations \
+               WHERE session_id = 100 ORDER BY id";
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("rows")
+        .iter()
+        .map(|row| {
+            (
+                row.try_get_by_index::<i64>(0).expect("ticket"),
+                row.try_get_by_index::<bool>(1).expect("attended"),
+                i64::from(row.try_get_by_index::<i32>(2).expect("watch")),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn imported_activity_derives_the_same_figures_as_ingested_and_round_trips() {
+    let app = spawn().await;
+    let batch = [
+        event("i-1", "JOIN", DAVE, 0),
+        heartbeat("i-2", "LIVE_HEARTBEAT", DAVE, 10),
+        heartbeat("i-3", "LIVE_HEARTBEAT", DAVE, 14),
+        heartbeat("i-4", "RECORDING_HEARTBEAT", ANN, 30),
+        event("i-5", "CHECK_IN", ANN, 31),
+    ];
+    assert_eq!(result(&record(&app, INGEST_A, &batch).await).1, 5);
+    let ingested = keynote_rows(&app.db).await;
+    let mut out = Vec::new();
+    transfer::export(
+        &app.db,
+        &mut out,
+        &Progress::hidden("export", "records"),
+        None,
+    )
+    .await
+    .expect("exports");
+    let exported = String::from_utf8(out).expect("UTF-8");
+    assert!(exported.contains(r#""client_event_id":"i-2","position_seconds":10"#));
+
+    // The same file with the two registrants' figures reset to what an old import
+    // would have stored: the activity records must derive them again.
+    let reset: String = exported
+        .lines()
+        .map(|line| {
+            let mut record: Value = serde_json::from_str(line).expect("JSON");
+            if record["type"] == "registration"
+                && [json!(DAVE.0), json!(ANN.0)].contains(&record["event_ticket_id"])
+            {
+                record["attended"] = json!(false);
+                record["watch_time_seconds"] = json!(0);
+            }
+            format!("{record}\n")
+        })
+        .collect();
+    let mut scratch = Scratch::new();
+    let url = scratch.database_url().await;
+    let target = startup::open(&test_config(scratch.path(), url))
+        .await
+        .expect("opens")
+        .0;
+    transfer::import(
+        &target,
+        reset.as_bytes(),
+        &Progress::hidden("import", "records"),
+    )
+    .await
+    .expect("imports");
+    assert_eq!(keynote_rows(&target).await, ingested);
+    assert!(ingested.contains(&(DAVE.0, true, 10)) && ingested.contains(&(ANN.0, true, 10)));
+
+    // And the file as exported round-trips byte for byte, twice.
+    let mut scratch2 = Scratch::new();
+    let url = scratch2.database_url().await;
+    let again = startup::open(&test_config(scratch2.path(), url))
+        .await
+        .expect("opens")
+        .0;
+    for _ in 0..2 {
+        transfer::import(
+            &again,
+            exported.as_bytes(),
+            &Progress::hidden("import", "records"),
+        )
+        .await
+        .expect("imports");
+        let mut out = Vec::new();
+        transfer::export(
+            &again,
+            &mut out,
+            &Progress::hidden("export", "records"),
+            None,
+        )
+        .await
+        .expect("exports");
+        assert_eq!(String::from_utf8(out).expect("UTF-8"), exported);
+    }
 }
