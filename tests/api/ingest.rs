@@ -121,9 +121,10 @@ async fn figures(app: &TestApp, ticket: i64) -> (bool, i64, f64) {
         .as_array()
         .expect("nodes")
         .clone();
+    let id = ticket.to_string();
     let node = nodes
         .iter()
-        .find(|n| n["eventTicketId"] == ticket.to_string())
+        .find(|n| n["eventTicketId"] == id.as_str())
         .unwrap_or_else(|| panic!("no registrant with ticket {ticket}"));
     (
         node["attended"].as_bool().expect("attended"),
