@@ -458,6 +458,12 @@ async fn an_ingest_token_cannot_read_event_data_nor_log_in() {
         )
         .await;
     assert_eq!(reply.error_code(), "FORBIDDEN", "{}", reply.body);
+    assert!(
+        reply
+            .body
+            .to_string()
+            .contains("cannot log in with a password")
+    );
     assert!(reply.body["data"].is_null() || reply.body["data"]["login"].is_null());
 }
 

@@ -51,7 +51,11 @@ impl LoginMutation {
         // that leaked from one must not open a session. Said only after the password
         // matched, so the answer tells a guesser nothing about the account.
         if user.role == Role::Ingest {
-            return Err(AppError::Forbidden.into());
+            return Err(AppError::NotAllowed(
+                "an INGEST service account cannot log in with a password; \
+                 its token comes from `session-analytics token` or an identity provider",
+            )
+            .into());
         }
         let keys = ctx.data::<Keys>().map_err(|_| AppError::Internal)?;
         let issued = keys.issue(user.id, user.role)?;
