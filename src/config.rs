@@ -380,6 +380,15 @@ pub struct Limits {
     #[arg(long, env = "MAX_SEARCH_CHARS", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_search_chars: u32,
 
+    /// Most events one `recordActivity` batch may carry (the body limit still applies).
+    #[arg(long, env = "MAX_ACTIVITY_BATCH", default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_activity_batch: u32,
+
+    /// How far in the future, in seconds, an activity's `occurredAt` may lie (clients'
+    /// clocks run a little ahead); later times are refused.
+    #[arg(long, env = "ACTIVITY_CLOCK_SKEW_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(0..=86_400))]
+    pub activity_clock_skew_seconds: u32,
+
     /// Longest a request may run, in milliseconds, before it is answered with 503.
     #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_ms: u64,
@@ -407,6 +416,8 @@ impl Default for Limits {
             max_registrant_page_size: 500,
             max_string_chars: 16_384,
             max_search_chars: 200,
+            max_activity_batch: 1_000,
+            activity_clock_skew_seconds: 300,
             request_timeout_ms: 10_000,
             statement_timeout_ms: 5_000,
             header_read_timeout_ms: 5_000,

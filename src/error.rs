@@ -5,8 +5,16 @@
 //! Internal detail (driver messages, SQL) is logged where the error is created
 //! and never reaches the client.
 
-use async_graphql::{ErrorExtensionValues, Pos, ServerError};
+use async_graphql::{ErrorExtensionValues, Name, Pos, ServerError, Value as ConstValue};
 use sea_orm::DbErr;
+
+/// One bad item of a batch: its place in the batch, the field at fault and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub index: usize,
+    pub field: &'static str,
+    pub reason: String,
+}
 
 /// A failure with a stable code that a client can act on.
 ///
@@ -17,10 +25,14 @@ use sea_orm::DbErr;
 pub enum AppError {
     Unauthenticated(String),
     Forbidden,
+    /// FORBIDDEN for something other than reading event data: says what was refused.
+    NotAllowed(&'static str),
     NotEventHost,
     SessionNotFound,
     EventNotFound,
     BadRequest(String),
+    /// BAD_REQUEST for a batch refused whole: every bad item, also in `extensions.problems`.
+    InvalidBatch(Vec<Problem>),
     /// Over a rate limit; the client may retry after this many seconds.
     RateLimited(u64),
     /// A persisted document id (APQ hash or `documentId`) this server does not know.
@@ -40,11 +52,11 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
-            Self::Forbidden => "FORBIDDEN",
+            Self::Forbidden | Self::NotAllowed(_) => "FORBIDDEN",
             Self::NotEventHost => "NOT_EVENT_HOST",
             Self::SessionNotFound => "SESSION_NOT_FOUND",
             Self::EventNotFound => "EVENT_NOT_FOUND",
-            Self::BadRequest(_) => "BAD_REQUEST",
+            Self::BadRequest(_) | Self::InvalidBatch(_) => "BAD_REQUEST",
             Self::RateLimited(_) => "RATE_LIMITED",
             Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
@@ -58,11 +70,11 @@ impl AppError {
     pub fn status(&self) -> u32 {
         match self {
             Self::Unauthenticated(_) => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::NotAllowed(_) => 403,
             Self::NotEventHost => 4_030_201,
             Self::SessionNotFound => 404_800,
             Self::EventNotFound => 4_040_200,
-            Self::BadRequest(_) => 400,
+            Self::BadRequest(_) | Self::InvalidBatch(_) => 400,
             Self::RateLimited(_) => 429,
             Self::PersistedQueryNotFound => 404,
             Self::PersistedQueryNotSupported | Self::PersistedQueryRequired(_) => 400,
@@ -79,6 +91,17 @@ impl AppError {
             }
             Self::Forbidden => {
                 "only super admins, organizer admins and event admins may read event data".into()
+            }
+            Self::NotAllowed(what) => (*what).into(),
+            Self::InvalidBatch(problems) => {
+                let listed: Vec<String> = problems
+                    .iter()
+                    .map(|p| format!("#{} `{}`: {}", p.index, p.field, p.reason))
+                    .collect();
+                format!(
+                    "the batch was refused whole, nothing was written: {}",
+                    listed.join("; ")
+                )
             }
             Self::NotEventHost => "you are not a host of this event".into(),
             Self::SessionNotFound => "no session with that id".into(),
@@ -159,6 +182,19 @@ impl AppError {
         extensions.set("status", self.status());
         if let Self::RateLimited(seconds) = self {
             extensions.set("retryAfter", *seconds);
+        }
+        if let Self::InvalidBatch(problems) = self {
+            let list = problems
+                .iter()
+                .map(|p| {
+                    let mut item = async_graphql::indexmap::IndexMap::new();
+                    item.insert(Name::new("index"), ConstValue::from(p.index as u64));
+                    item.insert(Name::new("field"), ConstValue::from(p.field));
+                    item.insert(Name::new("reason"), ConstValue::from(p.reason.clone()));
+                    ConstValue::Object(item)
+                })
+                .collect::<Vec<_>>();
+            extensions.set("problems", ConstValue::List(list));
         }
     }
 

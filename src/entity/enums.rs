@@ -26,6 +26,10 @@ pub enum Role {
     /// Holds a ticket and takes part in sessions.
     #[sea_orm(string_value = "ATTENDEE")]
     Attendee,
+    /// A service account that reports attendee activity (`recordActivity`) for the
+    /// events it is assigned to; it cannot read event data or log in with a password.
+    #[sea_orm(string_value = "INGEST")]
+    Ingest,
 }
 
 /// The kind of agenda item a session is.
@@ -165,10 +169,26 @@ pub enum ActivityKind {
     /// Left the session's stream or meeting room.
     #[sea_orm(string_value = "LEAVE")]
     Leave,
-    /// Watched the session, live or recorded.
+    /// Watched the session, live or recorded (the log before ingestion; not ingested).
     #[sea_orm(string_value = "VIEW")]
     View,
-    /// Posted in the session's chat.
+    /// Posted in the session's chat (`CHAT_MESSAGE` in the API; stored as `CHAT`, the
+    /// value the log and imports have always used).
     #[sea_orm(string_value = "CHAT")]
     Chat,
+    /// The player reported the viewer watching the live stream.
+    #[sea_orm(string_value = "LIVE_HEARTBEAT")]
+    LiveHeartbeat,
+    /// The player reported the viewer watching the recording.
+    #[sea_orm(string_value = "RECORDING_HEARTBEAT")]
+    RecordingHeartbeat,
+    /// Checked in at the venue, in person.
+    #[sea_orm(string_value = "CHECK_IN")]
+    CheckIn,
+    /// Asked a question in the session's Q&A.
+    #[sea_orm(string_value = "QUESTION")]
+    Question,
+    /// Voted in one of the session's polls.
+    #[sea_orm(string_value = "POLL_VOTE")]
+    PollVote,
 }

@@ -14,6 +14,11 @@ pub struct Model {
     pub event_ticket_id: Option<i64>,
     pub kind: ActivityKind,
     pub occurred_at: DateTimeUtc,
+    /// The id the client gave the event (`recordActivity`); unique. `None` for rows
+    /// logged before ingestion, which do not feed the derived figures.
+    pub client_event_id: Option<String>,
+    /// The position in the video, in seconds, that a heartbeat reported.
+    pub position_seconds: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

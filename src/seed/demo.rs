@@ -532,6 +532,8 @@ impl DemoData {
                             event_ticket_id: Some(t),
                             kind: ActivityKind::Join,
                             occurred_at: start,
+                            client_event_id: None,
+                            position_seconds: None,
                         });
                         d.activities.push(session_activity::Model {
                             id: d.activities.len() as i64 + 1,
@@ -540,6 +542,8 @@ impl DemoData {
                             event_ticket_id: Some(t),
                             kind: ActivityKind::Leave,
                             occurred_at: start + Duration::seconds(i64::from(watched.max(60))),
+                            client_event_id: None,
+                            position_seconds: None,
                         });
                     }
                 }

@@ -13,7 +13,7 @@ pub struct ViewerAccess {
     pub user: user::Model,
     /// The cache generation when the viewer was read (see `graphql::cache`).
     pub cache_generation: i64,
-    /// Events the viewer is an event admin of.
+    /// Events the viewer is an event admin of; for INGEST, the events it reports for.
     pub event_ids: HashSet<i64>,
     /// Organizers the viewer is an organizer admin of.
     pub organizer_ids: HashSet<i64>,
@@ -26,6 +26,11 @@ impl ViewerAccess {
             self.user.role,
             Role::SuperAdmin | Role::OrganizerAdmin | Role::EventAdmin
         )
+    }
+
+    /// May this INGEST account report activity for `event`?
+    pub fn ingests_for(&self, event_id: i64) -> bool {
+        self.user.role == Role::Ingest && self.event_ids.contains(&event_id)
     }
 
     /// Does the viewer host `event`?
@@ -48,7 +53,9 @@ pub async fn load(db: &DatabaseConnection, user_id: i64) -> Result<Option<Viewer
         return Ok(None);
     };
     let (event_ids, organizer_ids) = match user.role {
-        Role::OrganizerAdmin | Role::EventAdmin => {
+        // An INGEST service account is assigned to events through `event_admins` too: the
+        // same table, read the same way; its role keeps it from every host read.
+        Role::OrganizerAdmin | Role::EventAdmin | Role::Ingest => {
             let events: Vec<i64> = event_admin::Entity::find()
                 .select_only()
                 .column(event_admin::Column::EventId)

@@ -4,6 +4,7 @@
 //! statement (`WHERE ... IN`), so the DataLoaders can batch whatever a query reaches.
 
 pub mod access;
+pub mod activity;
 pub mod events;
 pub mod people;
 pub mod registrants;

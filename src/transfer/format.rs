@@ -125,6 +125,7 @@ pub const ROLES: &[&str] = &[
     "STAFF",
     "SPEAKER",
     "ATTENDEE",
+    "INGEST",
 ];
 pub const FORMATS: &[&str] = &[
     "MAINSTAGE_SESSION",
@@ -149,7 +150,17 @@ pub const SUB_STREAM_PROVIDERS: &[&str] = &["VOXEET", "TOKBOX", "CHIME", "AGORA"
 pub const VISIBILITIES: &[&str] = &["PUBLIC", "PRIVATE"];
 pub const REGISTRATION_TYPES: &[&str] = &["REGISTERED", "INTERESTED"];
 pub const SPONSOR_SIZES: &[&str] = &["SMALL", "MEDIUM", "LARGE"];
-pub const ACTIVITY_KINDS: &[&str] = &["JOIN", "LEAVE", "VIEW", "CHAT"];
+pub const ACTIVITY_KINDS: &[&str] = &[
+    "JOIN",
+    "LEAVE",
+    "VIEW",
+    "CHAT",
+    "LIVE_HEARTBEAT",
+    "RECORDING_HEARTBEAT",
+    "CHECK_IN",
+    "QUESTION",
+    "POLL_VOTE",
+];
 
 /// Every record type, parents before the children that reference them: the order
 /// `export` writes and `import` writes in.
@@ -379,6 +390,8 @@ pub const TYPES: &[RecordType] = &[
             opt("event_ticket_id", to("event_tickets")),
             req("kind", Kind::Enum(ACTIVITY_KINDS)),
             req("occurred_at", Kind::Time),
+            opt("client_event_id", Kind::Text(128)),
+            opt("position_seconds", Kind::Count),
         ],
     },
 ];

@@ -113,6 +113,19 @@ fn a_bad_setting_names_the_flag_and_the_variable_it_came_from() {
         stderr(&out_of_range)
     );
 
+    for (variable, value) in [
+        ("MAX_ACTIVITY_BATCH", "0"),
+        ("ACTIVITY_CLOCK_SKEW_SECONDS", "-1"),
+    ] {
+        let refused = run(&["schema"], &[(variable, value)]);
+        assert_eq!(refused.status.code(), Some(2), "{variable}");
+        assert!(
+            stderr(&refused).contains(&format!("environment variable {variable}")),
+            "{}",
+            stderr(&refused)
+        );
+    }
+
     let optional_value = run(&["schema"], &[("PRODUCTION", "maybe")]);
     assert_eq!(optional_value.status.code(), Some(2));
     assert!(

@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     "m20261128_000004_cache_generation",
     "m20261128_000005_user_search",
     "m20261128_000006_session_search",
+    "m20261204_000007_activity_ingest",
 ];
 
 const SESSION_TITLE: &str = "{ session(id: \"100\") { title } }";

@@ -433,6 +433,8 @@ pub async fn load(db: &DatabaseConnection) {
         event_ticket_id: Some(1005),
         kind: ActivityKind::Join,
         occurred_at: t(1, 10),
+        client_event_id: None,
+        position_seconds: None,
     }];
 
     insert::<organizer::Entity, _>(db, &organizers).await;

@@ -13,6 +13,7 @@ mod faults;
 mod fixture;
 mod helpers;
 mod http;
+mod ingest;
 mod jwks;
 mod limits;
 mod model;

@@ -6,6 +6,7 @@ use async_graphql::{Context, Object, Result};
 
 use crate::{
     auth::{Keys, password},
+    entity::enums::Role,
     error::AppError,
     graphql::{
         context::db,
@@ -46,6 +47,16 @@ impl LoginMutation {
         let Some(user) = user.filter(|_| ok) else {
             return Err(AppError::Unauthenticated("wrong email or password".into()).into());
         };
+        // A service account reports activity with a token an operator issued; a password
+        // that leaked from one must not open a session. Said only after the password
+        // matched, so the answer tells a guesser nothing about the account.
+        if user.role == Role::Ingest {
+            return Err(AppError::NotAllowed(
+                "an INGEST service account cannot log in with a password; \
+                 its token comes from `session-analytics token` or an identity provider",
+            )
+            .into());
+        }
         let keys = ctx.data::<Keys>().map_err(|_| AppError::Internal)?;
         let issued = keys.issue(user.id, user.role)?;
         Ok(LoginPayload {

@@ -1,5 +1,6 @@
 //! The root query and mutation objects, one per domain, merged.
 
+mod activity;
 mod event;
 mod login;
 mod session;
@@ -19,7 +20,7 @@ pub struct Query(
 
 /// Every mutation field.
 #[derive(MergedObject, Default)]
-pub struct Mutation(login::LoginMutation);
+pub struct Mutation(login::LoginMutation, activity::ActivityMutation);
 
 /// Parses an `ID` argument into our numeric ids.
 fn parse_id(id: &ID, what: &str) -> AppResult<i64> {

@@ -1,5 +1,6 @@
 //! The GraphQL object types, one module per domain object.
 
+pub mod activity;
 pub mod asset;
 pub mod event;
 pub mod registrant;
