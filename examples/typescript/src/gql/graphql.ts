@@ -28,6 +28,11 @@ export type Role =
   | 'ATTENDEE'
   /** Manages the events they were made an admin of. */
   | 'EVENT_ADMIN'
+  /**
+   * A service account that reports attendee activity (`recordActivity`) for the
+   * events it is assigned to; it cannot read event data or log in with a password.
+   */
+  | 'INGEST'
   /** Manages an organizer and every event it hosts. */
   | 'ORGANIZER_ADMIN'
   /** Presents in one or more sessions. */
