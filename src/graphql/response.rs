@@ -52,13 +52,17 @@ impl Finished {
     }
 
     /// What the schema answered; `executed` says whether execution started.
-    pub fn from_response(response: async_graphql::Response, executed: bool, legacy: bool) -> Self {
+    pub fn from_response(
+        mut response: async_graphql::Response,
+        executed: bool,
+        legacy: bool,
+    ) -> Self {
         let cache_control = response
             .is_ok()
             .then(|| response.cache_control.value())
             .flatten()
             .and_then(|value| HeaderValue::from_str(&value).ok());
-        let extra = response.http_headers.clone();
+        let extra = std::mem::take(&mut response.http_headers);
         let body = if executed {
             Body::Executed(response)
         } else {

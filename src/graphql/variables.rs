@@ -50,6 +50,14 @@ pub fn missing(operation: &OperationDefinition, variables: &Variables) -> Option
 /// field at run time instead.
 pub fn misplaced(index: &SchemaIndex, document: &ExecutableDocument) -> Vec<ServerError> {
     let mut errors = Vec::new();
+    // Without variables there is nothing to misplace (an undefined one is validation's).
+    if document
+        .operations
+        .iter()
+        .all(|(_, operation)| operation.node.variable_definitions.is_empty())
+    {
+        return errors;
+    }
     for (_, operation) in document.operations.iter() {
         let operation = &operation.node;
         let root = match operation.ty {
@@ -85,13 +93,14 @@ struct Walk<'a, 'e> {
 }
 
 impl<'a> Walk<'a, '_> {
-    fn selection_set(&mut self, parent: &str, set: &'a SelectionSet) {
+    fn selection_set(&mut self, parent: &'a str, set: &'a SelectionSet) {
+        let index = self.index;
         for selection in &set.items {
             match &selection.node {
                 Selection::Field(field) => {
                     let field = &field.node;
                     self.directives(&field.directives);
-                    let Some(slot) = self.index.field(parent, field.name.node.as_str()) else {
+                    let Some(slot) = index.field(parent, field.name.node.as_str()) else {
                         continue; // unknown fields are validation's to report
                     };
                     for (name, value) in &field.arguments {
@@ -99,8 +108,7 @@ impl<'a> Walk<'a, '_> {
                             self.value(&value.node, value.pos, argument);
                         }
                     }
-                    let child = named(&slot.ty).to_owned();
-                    self.selection_set(&child, &field.selection_set.node);
+                    self.selection_set(named(&slot.ty), &field.selection_set.node);
                 }
                 Selection::InlineFragment(fragment) => {
                     let fragment = &fragment.node;
@@ -109,8 +117,7 @@ impl<'a> Walk<'a, '_> {
                         .type_condition
                         .as_ref()
                         .map_or(parent, |condition| condition.node.on.node.as_str());
-                    let on = on.to_owned();
-                    self.selection_set(&on, &fragment.selection_set.node);
+                    self.selection_set(on, &fragment.selection_set.node);
                 }
                 Selection::FragmentSpread(spread) => {
                     let spread = &spread.node;
@@ -122,8 +129,8 @@ impl<'a> Walk<'a, '_> {
                     if let Some(fragment) = self.document.fragments.get(name) {
                         let fragment = &fragment.node;
                         self.directives(&fragment.directives);
-                        let on = fragment.type_condition.node.on.node.to_string();
-                        self.selection_set(&on, &fragment.selection_set.node);
+                        let on = fragment.type_condition.node.on.node.as_str();
+                        self.selection_set(on, &fragment.selection_set.node);
                     }
                 }
             }
@@ -131,11 +138,11 @@ impl<'a> Walk<'a, '_> {
     }
 
     fn directives(&mut self, directives: &'a [Positioned<Directive>]) {
+        let index = self.index;
         for directive in directives {
             for (name, value) in &directive.node.arguments {
-                if let Some(argument) = self
-                    .index
-                    .directive_argument(directive.node.name.node.as_str(), name.node.as_str())
+                if let Some(argument) =
+                    index.directive_argument(directive.node.name.node.as_str(), name.node.as_str())
                 {
                     self.value(&value.node, value.pos, argument);
                 }
@@ -187,11 +194,11 @@ impl<'a> Walk<'a, '_> {
                 }
             }
             Value::Object(fields) => {
+                let index = self.index;
                 let input = named(&slot.ty);
                 for (name, value) in fields {
-                    if let Some(field) = self.index.input_field(input, name.as_str()) {
-                        let field = field.clone();
-                        self.value(value, pos, &field);
+                    if let Some(field) = index.input_field(input, name.as_str()) {
+                        self.value(value, pos, field);
                     }
                 }
             }
