@@ -3,6 +3,7 @@
 pub use sea_orm_migration::prelude::*;
 
 pub mod activity;
+pub mod analytics;
 pub mod cache_generation;
 mod m20261128_000001_create_tables;
 mod m20261128_000002_registrant_indexes;
@@ -11,6 +12,7 @@ mod m20261128_000004_cache_generation;
 mod m20261128_000005_user_search;
 mod m20261128_000006_session_search;
 mod m20261204_000007_activity_ingest;
+mod m20261204_000008_activity_analytics;
 pub mod session_search;
 pub mod session_stats;
 mod triggers;
@@ -41,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_user_search::Migration),
             Box::new(m20261128_000006_session_search::Migration),
             Box::new(m20261204_000007_activity_ingest::Migration),
+            Box::new(m20261204_000008_activity_analytics::Migration),
         ]
     }
 }
