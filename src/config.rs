@@ -389,6 +389,11 @@ pub struct Limits {
     #[arg(long, env = "ACTIVITY_CLOCK_SKEW_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u32).range(0..=86_400))]
     pub activity_clock_skew_seconds: u32,
 
+    /// Rows a CSV export reads per statement and writes per chunk of its streamed body:
+    /// what bounds the server's memory per download, whatever the session's size.
+    #[arg(long, env = "EXPORT_PAGE_ROWS", default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub export_page_rows: u32,
+
     /// Longest a request may run, in milliseconds, before it is answered with 503.
     #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_ms: u64,
@@ -418,6 +423,7 @@ impl Default for Limits {
             max_search_chars: 200,
             max_activity_batch: 1_000,
             activity_clock_skew_seconds: 300,
+            export_page_rows: 1_000,
             request_timeout_ms: 10_000,
             statement_timeout_ms: 5_000,
             header_read_timeout_ms: 5_000,

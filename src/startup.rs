@@ -164,7 +164,7 @@ impl Application {
             keys.clone(),
             &config.limits,
             config.production,
-            limiter,
+            limiter.clone(),
             cache,
         )?;
         let state = AppState::new(Inner {
@@ -178,6 +178,7 @@ impl Application {
             persisted,
             edge,
             telemetry,
+            limiter,
         });
         let listener = TcpListener::bind(bind)
             .await

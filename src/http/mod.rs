@@ -1,6 +1,7 @@
-//! HTTP glue: the axum router, shared state, and the GraphQL, GraphiQL and health routes.
+//! HTTP glue: the axum router, shared state, and the GraphQL, GraphiQL, CSV export and health routes.
 
 pub mod edge;
+mod export;
 mod graphiql;
 mod graphql;
 mod guards;
@@ -22,6 +23,7 @@ use crate::{
     config::Limits,
     db::StatementCounter,
     graphql::pipeline::Engine,
+    rate_limit::RateLimiter,
     telemetry::{self, Telemetry},
 };
 
@@ -46,6 +48,9 @@ pub struct Inner {
     pub edge: edge::Edge,
     /// Metrics registry and tracer of this instance.
     pub telemetry: Telemetry,
+    /// The per-client budgets, shared with the GraphQL pipeline: routes outside
+    /// `/graphql` (the CSV exports) spend from the same buckets.
+    pub limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -62,12 +67,23 @@ impl std::ops::Deref for AppState {
 }
 
 /// Builds the router: `/graphql` (POST and GET per GraphQL over HTTP; GraphiQL for
-/// browsers outside production), `GET /health`, `GET /ready` and (unless turned off)
-/// `GET /metrics`, inside CORS and compression, inside the telemetry layer.
+/// browsers outside production), the hosts' CSV exports
+/// (`GET /export/sessions/{id}/registrants.csv`, `GET /export/events/{id}/sessions.csv`),
+/// `GET /health`, `GET /ready` and (unless turned off) `GET /metrics`, inside CORS and
+/// compression, inside the telemetry layer. The time limit bounds an export until its
+/// response starts (admission and the first page), not the streamed body after it.
 pub fn router(state: AppState) -> Router {
     let body_limit = DefaultBodyLimit::max(state.limits.max_body_bytes as usize);
     let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route(
+            "/export/sessions/{id}/registrants.csv",
+            get(export::session_registrants),
+        )
+        .route(
+            "/export/events/{id}/sessions.csv",
+            get(export::event_sessions),
+        )
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guards::time_limit,

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod activity;
 pub mod events;
+pub mod export;
 pub mod people;
 pub mod registrants;
 pub mod sessions;

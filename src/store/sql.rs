@@ -2,12 +2,13 @@
 //! case-insensitive substring test that both they and the query builder use.
 //!
 //! `Sql` binds every value and emits the connected backend's placeholders (`?` for
-//! SQLite, `$n` for PostgreSQL). Only `store::registrants` writes statements with it:
-//! the per-session `UNION ALL` registrant pages, the search counts and the lookup of
-//! which sessions have their own search index, whose shapes (one ordered, limited
-//! branch per session; FTS5 `MATCH`; `+session_id` to keep SQLite's planner off an
-//! index) are what docs/PERFORMANCE.md measured. Everything else goes through
-//! sea-orm's builder, with [`contains`] for a searched column.
+//! SQLite, `$n` for PostgreSQL). `store::registrants` writes statements with it: the
+//! per-session `UNION ALL` registrant pages, the search counts and the lookup of which
+//! sessions have their own search index, whose shapes (one ordered, limited branch per
+//! session; FTS5 `MATCH`; `+session_id` to keep SQLite's planner off an index) are what
+//! docs/PERFORMANCE.md measured. `store::export` reads the derived analytics tables with
+//! it, which have no entities. Everything else goes through sea-orm's builder, with
+//! [`contains`] for a searched column.
 
 use sea_orm::{
     DbBackend, Statement, Value,

@@ -293,8 +293,21 @@ fn route_of(path: &str) -> &'static str {
         "/health" => "/health",
         "/ready" => "/ready",
         "/metrics" => "/metrics",
+        _ if is_export(path, "/export/sessions/", "/registrants.csv") => {
+            "/export/sessions/{id}/registrants.csv"
+        }
+        _ if is_export(path, "/export/events/", "/sessions.csv") => {
+            "/export/events/{id}/sessions.csv"
+        }
         _ => "other",
     }
+}
+
+/// `prefix`, one path segment, `suffix`: an export route, logged by its template.
+fn is_export(path: &str, prefix: &str, suffix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
 /// The outcome of a response the GraphQL handler did not describe.
@@ -322,6 +335,21 @@ mod tests {
         }
         for path in ["/", "/graphql/", "/users/alice@example.com", "/READY"] {
             assert_eq!(route_of(path), "other");
+        }
+        assert_eq!(
+            route_of("/export/sessions/12/registrants.csv"),
+            "/export/sessions/{id}/registrants.csv"
+        );
+        assert_eq!(
+            route_of("/export/events/3/sessions.csv"),
+            "/export/events/{id}/sessions.csv"
+        );
+        for path in [
+            "/export/sessions//registrants.csv",
+            "/export/sessions/1/2/registrants.csv",
+            "/export/events/1/registrants.csv",
+        ] {
+            assert_eq!(route_of(path), "other", "{path}");
         }
     }
 }

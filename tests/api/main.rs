@@ -9,6 +9,7 @@ mod cache;
 mod cli;
 mod conformance;
 mod counters;
+mod export;
 mod faults;
 mod fixture;
 mod helpers;
