@@ -7,10 +7,15 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use migration::activity::HEARTBEAT_SECONDS;
-use sea_orm::{DatabaseConnection, DbBackend, DbErr, FromQueryResult};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
+};
 
 use super::{group_by, sql::Sql};
+use crate::entity::session;
 
 /// A session's video figures: its `session_video_stats` row; a session without one has
 /// no activity yet, and every figure is zero.
@@ -80,57 +85,115 @@ pub struct TimelineRow {
     pub leaves: i64,
 }
 
-/// `column` (a timestamp) as whole unix seconds, rounded down as chrono's `timestamp()`.
-fn unix_seconds(backend: DbBackend, column: &str) -> String {
-    match backend {
-        DbBackend::Postgres => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"),
-        _ => format!("CAST(strftime('%s', {column}) AS INTEGER)"),
-    }
-}
+/// Sessions per timeline statement: SQLite allows at most 500 terms in a compound
+/// `SELECT`; 250 branches also keep a page of sessions (at most 100) in one statement.
+const SESSIONS_PER_STATEMENT: usize = 250;
 
-/// The non-empty buckets of each session's timeline from its start to its end, in one
-/// grouped statement over `session_timeline`.
+/// The non-empty buckets of each session's timeline from its start to its end: the
+/// sessions' bounds (one primary-key lookup), then one grouped statement over
+/// `session_timeline` per 250 sessions.
 ///
 /// Bucket `i` of a session holds the slots that begin in `[start + i*B, start + (i+1)*B)`
 /// (the slot the session starts in goes to bucket 0), up to the end and at most
-/// `max_buckets` buckets. Per session the statement reads a range of the primary key
-/// `(session_id, slot)`: its cost is the number of slots in the window (a session of
-/// a day has 8,640), not the activity logged. The session bounds are converted to
-/// unix seconds in SQL so that one statement serves a whole page of sessions.
+/// `max_buckets` buckets. Each session is its own `UNION ALL` branch reading one range
+/// of the primary key `(session_id, slot)` with bound slot numbers: the cost is the
+/// slots in the window (8,640 for a day), never the activity logged, and PostgreSQL
+/// estimates each range from its statistics. Measured on PostgreSQL with ten sessions
+/// of 400,000 slots and a four-hour window each (on a busy 2-core machine): this shape
+/// takes 8 to 16 ms. The shapes that spare the lookup by computing the bounds from
+/// `sessions` inside the statement were worse: one join of all the sessions with the
+/// timeline is hash-joined over the whole table (1.8 s), and a branch per session
+/// joined with its row is planned for a tenth of the session's slots, which pushes the
+/// cost over `jit_above_cost` and adds about 0.5 s of JIT compilation.
 pub async fn timelines(
     db: &DatabaseConnection,
     session_ids: &[i64],
     args: &TimelineArgs,
 ) -> Result<HashMap<i64, Vec<TimelineRow>>, DbErr> {
-    let backend = db.get_database_backend();
-    let (h, t0, t1) = (
-        HEARTBEAT_SECONDS,
-        unix_seconds(backend, "start_time"),
-        unix_seconds(backend, "end_time"),
-    );
+    let bounds: Vec<(i64, DateTime<Utc>, DateTime<Utc>)> = session::Entity::find()
+        .select_only()
+        .columns([
+            session::Column::Id,
+            session::Column::StartTime,
+            session::Column::EndTime,
+        ])
+        .filter(session::Column::Id.is_in(session_ids.iter().copied()))
+        .order_by_asc(session::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let windows: Vec<Window> = bounds
+        .into_iter()
+        .filter_map(|(id, start, end)| Window::new(id, start.timestamp(), end.timestamp(), args))
+        .collect();
+    let mut rows = Vec::new();
+    for chunk in windows.chunks(SESSIONS_PER_STATEMENT) {
+        let statement = timeline_statement(db.get_database_backend(), chunk, args);
+        rows.extend(TimelineRow::find_by_statement(statement).all(db).await?);
+    }
+    Ok(group_by(rows, |r| r.session_id))
+}
+
+/// The slots of a session's timeline that are read: `lo <= slot < hi`.
+struct Window {
+    session_id: i64,
+    /// The session's start, unix seconds.
+    start: i64,
+    lo: i64,
+    hi: i64,
+}
+
+impl Window {
+    /// The slots from the one holding `start` to the last that begins before `end` and
+    /// within `max_buckets` buckets; `None` when there are none.
+    fn new(session_id: i64, start: i64, end: i64, args: &TimelineArgs) -> Option<Self> {
+        let h = HEARTBEAT_SECONDS;
+        let last =
+            end.min(start.saturating_add(args.bucket_seconds.saturating_mul(args.max_buckets)));
+        // `slot * h < last` is `slot < ceil(last / h)`.
+        let (lo, hi) = (
+            start.div_euclid(h),
+            last.saturating_add(h - 1).div_euclid(h),
+        );
+        (hi > lo).then_some(Self {
+            session_id,
+            start,
+            lo,
+            hi,
+        })
+    }
+}
+
+fn timeline_statement(backend: DbBackend, windows: &[Window], args: &TimelineArgs) -> Statement {
+    // Only numbers the server chose are written into the text; the rest is bound.
+    let (h, size) = (HEARTBEAT_SECONDS, args.bucket_seconds);
     let mut sql = Sql::new(backend);
-    sql.push(&format!(
+    sql.push(
         "SELECT session_id, bucket, MAX(live_viewers) AS live_viewers, \
          MAX(recording_viewers) AS recording_viewers, \
-         CAST(SUM(joins) AS BIGINT) AS joins, CAST(SUM(leaves) AS BIGINT) AS leaves \
-         FROM (SELECT t.session_id AS session_id, \
-         (CASE WHEN t.slot * {h} > w.t0 THEN t.slot * {h} - w.t0 ELSE 0 END) / "
-    ))
-    .bind(args.bucket_seconds)
-    .push(&format!(
-        " AS bucket, t.live_viewers AS live_viewers, t.recording_viewers AS recording_viewers, \
-         t.joins AS joins, t.leaves AS leaves \
-         FROM (SELECT id, {t0} AS t0, {t1} AS t1 FROM sessions WHERE id IN "
-    ))
-    .bind_list(session_ids)
-    .push(&format!(
-        ") w JOIN session_timeline t ON t.session_id = w.id \
-         AND t.slot >= w.t0 / {h} AND t.slot * {h} < w.t1 AND t.slot * {h} < w.t0 + "
-    ))
-    .bind(args.bucket_seconds.saturating_mul(args.max_buckets))
-    .push(") b GROUP BY session_id, bucket ORDER BY session_id, bucket");
-    let rows = TimelineRow::find_by_statement(sql.build()).all(db).await?;
-    Ok(group_by(rows, |r| r.session_id))
+         CAST(SUM(joins) AS BIGINT) AS joins, CAST(SUM(leaves) AS BIGINT) AS leaves FROM (",
+    );
+    for (i, w) in windows.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        // The slot the session starts in begins before it: bucket 0 all the same.
+        sql.push(&format!("SELECT session_id, (CASE WHEN slot * {h} > "))
+            .bind(w.start)
+            .push(&format!(" THEN slot * {h} - "))
+            .bind(w.start)
+            .push(&format!(
+                " ELSE 0 END) / {size} AS bucket, live_viewers, recording_viewers, joins, leaves \
+                 FROM session_timeline WHERE session_id = "
+            ))
+            .bind(w.session_id)
+            .push(" AND slot >= ")
+            .bind(w.lo)
+            .push(" AND slot < ")
+            .bind(w.hi);
+    }
+    sql.push(") b GROUP BY session_id, bucket ORDER BY session_id, bucket");
+    sql.build()
 }
 
 /// An event's totals over all its sessions.
