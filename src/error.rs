@@ -33,6 +33,12 @@ pub enum AppError {
     BadRequest(String),
     /// BAD_REQUEST for a batch refused whole: every bad item, also in `extensions.problems`.
     InvalidBatch(Vec<Problem>),
+    /// `attendanceTimeline` of a session longer than `max` buckets of the size asked
+    /// for (it would have `buckets`): a coarser bucket answers.
+    TimelineTooLong {
+        buckets: i64,
+        max: i64,
+    },
     /// Over a rate limit; the client may retry after this many seconds.
     RateLimited(u64),
     /// A persisted document id (APQ hash or `documentId`) this server does not know.
@@ -57,6 +63,7 @@ impl AppError {
             Self::SessionNotFound => "SESSION_NOT_FOUND",
             Self::EventNotFound => "EVENT_NOT_FOUND",
             Self::BadRequest(_) | Self::InvalidBatch(_) => "BAD_REQUEST",
+            Self::TimelineTooLong { .. } => "TIMELINE_TOO_LONG",
             Self::RateLimited(_) => "RATE_LIMITED",
             Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
@@ -74,7 +81,7 @@ impl AppError {
             Self::NotEventHost => 4_030_201,
             Self::SessionNotFound => 404_800,
             Self::EventNotFound => 4_040_200,
-            Self::BadRequest(_) | Self::InvalidBatch(_) => 400,
+            Self::BadRequest(_) | Self::InvalidBatch(_) | Self::TimelineTooLong { .. } => 400,
             Self::RateLimited(_) => 429,
             Self::PersistedQueryNotFound => 404,
             Self::PersistedQueryNotSupported | Self::PersistedQueryRequired(_) => 400,
@@ -104,6 +111,10 @@ impl AppError {
                 )
             }
             Self::NotEventHost => "you are not a host of this event".into(),
+            Self::TimelineTooLong { buckets, max } => format!(
+                "the session spans {buckets} buckets of that size and a timeline has at most \
+                 {max}: ask for a longer `bucket`"
+            ),
             Self::SessionNotFound => "no session with that id".into(),
             Self::EventNotFound => "no event with that id".into(),
             // Apollo clients recognise these two by the exact message, not only the code.
@@ -182,6 +193,10 @@ impl AppError {
         extensions.set("status", self.status());
         if let Self::RateLimited(seconds) = self {
             extensions.set("retryAfter", *seconds);
+        }
+        if let Self::TimelineTooLong { buckets, max } = self {
+            extensions.set("buckets", *buckets);
+            extensions.set("maxBuckets", *max);
         }
         if let Self::InvalidBatch(problems) = self {
             let list = problems

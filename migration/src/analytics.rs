@@ -11,13 +11,12 @@
 //! - A `JOIN`, `LEAVE` or `CHECK_IN` covers the instant `[t, t]`; a heartbeat covers the
 //!   `HEARTBEAT_SECONDS` before it, `[t - 10, t]`. Live kinds (`JOIN`, `LEAVE`,
 //!   `LIVE_HEARTBEAT`) feed live watching, `RECORDING_HEARTBEAT` feeds recording watching.
-//! - A viewer's covered intervals, per mode, are kept merged in `session_view_segments`
-//!   (touching or overlapping intervals become one segment), so duplicate and
+//! - A viewer's intervals, per mode, are kept merged into views, so duplicate and
 //!   overlapping heartbeats count once and arrival order does not matter.
-//! - A view is a run of segments separated by gaps of at most `VIEW_GAP_SECONDS`; its
-//!   watched seconds are the covered seconds (gaps are not watching). It counts when it
-//!   reaches `MIN_VIEW_SECONDS`, or the whole video (`sessions.duration_seconds`) when
-//!   that is shorter.
+//! - A view is a run of intervals separated by gaps of at most `VIEW_GAP_SECONDS`, one
+//!   row of `session_view_segments`; its watched seconds are its span (`end - start`,
+//!   short gaps included). It counts when it reaches `MIN_VIEW_SECONDS`, or the whole
+//!   video (`sessions.duration_seconds`) when that is shorter.
 //! - A timeline slot is `floor(t / HEARTBEAT_SECONDS)`; a viewer is concurrent in a slot
 //!   when one of their segments intersects it.
 

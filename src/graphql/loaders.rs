@@ -13,15 +13,16 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
 
 use super::cache::{RequestGeneration, Section, SharedCache};
-use crate::entity::session;
 use crate::{
     entity::{mux_asset, ticket_type, user},
     error::AppError,
     store::{
+        analytics::{self, EventTotalsRow, TimelineArgs, TimelineRow, VideoStatsRow},
         people,
         registrants::{self, RegistrantFilter, RegistrantPageArgs, RegistrantRow},
         sessions::{
-            self, SessionFilter, SessionPageArgs, SpeakerRow, SponsorRow, StatsRow, ViewerTickets,
+            self, SessionFilter, SessionPageArgs, SessionPageRow, SpeakerRow, SponsorRow, StatsRow,
+            ViewerTickets,
         },
     },
     telemetry,
@@ -197,6 +198,58 @@ impl Loader<StatsKey> for Loaders {
     }
 }
 
+/// The video figures of a session (zeros for a session without activity).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VideoStatsKey(pub i64);
+
+impl Loader<VideoStatsKey> for Loaders {
+    type Value = VideoStatsRow;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[VideoStatsKey],
+    ) -> Result<HashMap<VideoStatsKey, VideoStatsRow>, AppError> {
+        telemetry::observe_batch("video_stats", keys.len());
+        let found = analytics::video_stats(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(answer(
+            keys,
+            |k| k.0,
+            &found,
+            |k| VideoStatsRow {
+                session_id: k.0,
+                ..VideoStatsRow::default()
+            },
+        ))
+    }
+}
+
+/// The totals of an event over its sessions (zeros for an event without sessions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EventTotalsKey(pub i64);
+
+impl Loader<EventTotalsKey> for Loaders {
+    type Value = EventTotalsRow;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[EventTotalsKey],
+    ) -> Result<HashMap<EventTotalsKey, EventTotalsRow>, AppError> {
+        telemetry::observe_batch("event_totals", keys.len());
+        let found = analytics::event_totals(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(answer(
+            keys,
+            |k| k.0,
+            &found,
+            |k| EventTotalsRow {
+                event_id: k.0,
+                ..EventTotalsRow::default()
+            },
+        ))
+    }
+}
+
 /// A user by id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct UserKey(pub i64);
@@ -321,7 +374,7 @@ grouped_loader!(
     "session_pages",
     event_id,
     SessionPageArgs,
-    Arc<Vec<session::Model>>,
+    Arc<Vec<SessionPageRow>>,
     Arc::new,
     Arc::new(Vec::new()),
     sessions::pages,
@@ -359,4 +412,15 @@ grouped_loader!(
     0,
     registrants::counts,
     "How many of a session's registrants match a filter."
+);
+grouped_loader!(
+    TimelineKey,
+    "timelines",
+    session_id,
+    TimelineArgs,
+    Arc<Vec<TimelineRow>>,
+    Arc::new,
+    Arc::new(Vec::new()),
+    analytics::timelines,
+    "The non-empty buckets of a session's attendance timeline."
 );

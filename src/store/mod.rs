@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod analytics;
 pub mod events;
 pub mod export;
 pub mod people;

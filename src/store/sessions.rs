@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbErr, DerivePartialModel, EntityTrait,
-    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, DerivePartialModel,
+    EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    RelationTrait,
     sea_query::{Asterisk, Expr, ExprTrait, Func, Order, Query, WindowStatement},
 };
 
@@ -25,14 +26,76 @@ pub struct SessionFilter {
     pub format: Option<SessionFormat>,
 }
 
-/// One page of an event's sessions, ordered by `(start_time, id)`.
+/// What an event's sessions page is sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionSort {
+    StartTime,
+    /// The title, lower-cased by the database (`LOWER`).
+    Title,
+    Registered,
+    Attendees,
+    /// The video length; a session without a video sorts as `-1`.
+    Duration,
+    /// Live seconds per live viewer, rounded down (0 without viewers).
+    AverageLiveWatch,
+    LiveViews,
+    RecordingViews,
+}
+
+/// The order of a sessions page: a sort key and its direction, then the session id
+/// ascending, so the order is total and a keyset cursor resumes it exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SessionOrder {
+    pub sort: SessionSort,
+    pub descending: bool,
+}
+
+impl SessionOrder {
+    /// By start time, earliest first: the order the table always had.
+    pub const DEFAULT: Self = Self {
+        sort: SessionSort::StartTime,
+        descending: false,
+    };
+}
+
+/// Where the previous page ended: its last row's sort key, as the database computed it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum SessionKey {
+    #[serde(rename = "d")]
+    Time(DateTime<Utc>),
+    #[serde(rename = "s")]
+    Text(String),
+    #[serde(rename = "n")]
+    Number(i64),
+}
+
+impl SessionKey {
+    /// Whether this key is of the kind `sort` sorts by (a forged cursor may mix them).
+    pub fn fits(&self, sort: SessionSort) -> bool {
+        match self {
+            Self::Time(_) => sort == SessionSort::StartTime,
+            Self::Text(_) => sort == SessionSort::Title,
+            Self::Number(_) => !matches!(sort, SessionSort::StartTime | SessionSort::Title),
+        }
+    }
+}
+
+/// One page of an event's sessions, in `order`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SessionPageArgs {
     pub filter: SessionFilter,
-    /// Keyset: the last row of the previous page.
-    pub after: Option<(DateTime<Utc>, i64)>,
+    pub order: SessionOrder,
+    /// Keyset: the sort key and id of the last row of the previous page.
+    pub after: Option<(SessionKey, i64)>,
     /// Rows to fetch (the page size plus one, to learn whether there is a next page).
     pub limit: u64,
+}
+
+/// A session of a page with its sort key, for the cursor that resumes after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionPageRow {
+    pub session: session::Model,
+    pub key: SessionKey,
 }
 
 /// A session and its event, in one statement.
@@ -63,33 +126,100 @@ fn filter_condition(db: &DatabaseConnection, filter: &SessionFilter) -> Conditio
     condition
 }
 
+/// Which counter table a sort key reads: `session_stats` as `st`, or
+/// `session_video_stats` as `v` (both at most one row per session).
+enum Joined {
+    None,
+    Stats,
+    Video,
+}
+
+/// The sort key of `sort` over `sessions` and the table it needs joined. Every numeric
+/// key is a BIGINT on both backends, and a session without a counter row sorts as 0.
+fn sort_key(sort: SessionSort) -> (Expr, Joined) {
+    let col = |c: session::Column| Expr::col((session::Entity, c));
+    match sort {
+        SessionSort::StartTime => (col(session::Column::StartTime), Joined::None),
+        SessionSort::Title => (
+            Func::lower(col(session::Column::Title)).into(),
+            Joined::None,
+        ),
+        SessionSort::Duration => (
+            Expr::cust("CAST(COALESCE(sessions.duration_seconds, -1) AS BIGINT)"),
+            Joined::None,
+        ),
+        SessionSort::Registered => (Expr::cust("COALESCE(st.registered, 0)"), Joined::Stats),
+        SessionSort::Attendees => (Expr::cust("COALESCE(st.attendees, 0)"), Joined::Stats),
+        SessionSort::AverageLiveWatch => (
+            Expr::cust(
+                "COALESCE(CASE WHEN v.live_viewers > 0 THEN v.live_seconds / v.live_viewers END, 0)",
+            ),
+            Joined::Video,
+        ),
+        SessionSort::LiveViews => (Expr::cust("COALESCE(v.live_views, 0)"), Joined::Video),
+        SessionSort::RecordingViews => {
+            (Expr::cust("COALESCE(v.recording_views, 0)"), Joined::Video)
+        }
+    }
+}
+
 /// The requested page of sessions for each event, in one statement: the matching
 /// sessions numbered per event in page order (`ROW_NUMBER() OVER (PARTITION BY
-/// event_id ...)`), the first `limit` of each kept.
+/// event_id ORDER BY key, id)`), the first `limit` of each kept. Orders by a figure
+/// join its counter row (`LEFT JOIN`, one row per session), so they cost what the
+/// default order costs: both grow with the event's sessions, never with
+/// registrations or activity.
 pub async fn pages(
     db: &DatabaseConnection,
     event_ids: &[i64],
     args: &SessionPageArgs,
-) -> Result<HashMap<i64, Vec<session::Model>>, DbErr> {
+) -> Result<HashMap<i64, Vec<SessionPageRow>>, DbErr> {
+    let (key, joined) = sort_key(args.order.sort);
     let mut ranked = session::Entity::find()
         .filter(session::Column::EventId.is_in(event_ids.iter().copied()))
         .filter(filter_condition(db, &args.filter));
-    if let Some((start, id)) = args.after {
+    if let Some((after, id)) = &args.after {
+        let value: Expr = match after {
+            SessionKey::Time(t) => Expr::val(*t),
+            SessionKey::Text(s) => Expr::val(s.clone()),
+            SessionKey::Number(n) => Expr::val(*n),
+        };
+        let beyond = if args.order.descending {
+            key.clone().lt(value.clone())
+        } else {
+            key.clone().gt(value.clone())
+        };
         ranked = ranked.filter(
-            Condition::any()
-                .add(session::Column::StartTime.gt(start))
-                .add(
-                    Condition::all()
-                        .add(session::Column::StartTime.eq(start))
-                        .add(session::Column::Id.gt(id)),
-                ),
+            Condition::any().add(beyond).add(
+                Condition::all()
+                    .add(key.clone().eq(value))
+                    .add(session::Column::Id.gt(*id)),
+            ),
         );
     }
     let mut ranked = ranked.into_query();
+    let on = |alias: &'static str| {
+        Expr::col((alias, "session_id")).equals((session::Entity, session::Column::Id))
+    };
+    match joined {
+        Joined::None => {}
+        Joined::Stats => {
+            ranked.join_as(JoinType::LeftJoin, "session_stats", "st", on("st"));
+        }
+        Joined::Video => {
+            ranked.join_as(JoinType::LeftJoin, "session_video_stats", "v", on("v"));
+        }
+    }
+    ranked.expr_as(key.clone(), "sort_key");
+    let direction = if args.order.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
     ranked.expr_window_as(
         Func::cust("ROW_NUMBER"),
         WindowStatement::partition_by((session::Entity, session::Column::EventId))
-            .order_by((session::Entity, session::Column::StartTime), Order::Asc)
+            .order_by_expr(key, direction)
             .order_by((session::Entity, session::Column::Id), Order::Asc)
             .to_owned(),
         "rn",
@@ -101,10 +231,21 @@ pub async fn pages(
         .order_by(session::Column::EventId, Order::Asc)
         .order_by("rn", Order::Asc)
         .to_owned();
-    let rows = session::Model::find_by_statement(db.get_database_backend().build(&query))
-        .all(db)
-        .await?;
-    Ok(group_by(rows, |s| s.event_id))
+    let mut rows = Vec::new();
+    for row in db
+        .query_all_raw(db.get_database_backend().build(&query))
+        .await?
+    {
+        let session = session::Model::from_query_result(&row, "")?;
+        let key = match args.order.sort {
+            // The column itself: no need to read it twice.
+            SessionSort::StartTime => SessionKey::Time(session.start_time),
+            SessionSort::Title => SessionKey::Text(row.try_get("", "sort_key")?),
+            _ => SessionKey::Number(row.try_get("", "sort_key")?),
+        };
+        rows.push(SessionPageRow { session, key });
+    }
+    Ok(group_by(rows, |r| r.session.event_id))
 }
 
 /// How many sessions match `filter`, per event.

@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 mod access;
+mod analytics;
 mod cache;
 mod cli;
 mod conformance;

@@ -9,7 +9,10 @@ use crate::graphql::scalars::DateTime;
 
 type UtcTime = chrono::DateTime<Utc>;
 
-use super::session::Session;
+use super::{
+    analytics::{EventAnalytics, SessionCursor, SessionOrder},
+    session::Session,
+};
 use crate::{
     config::Limits,
     entity::{enums::SessionFormat, event},
@@ -18,7 +21,7 @@ use crate::{
         batch::{Batch, leaf, related},
         context::{db, request},
         input::SearchTerm,
-        loaders::{SessionCountKey, SessionPageKey},
+        loaders::{EventTotalsKey, SessionCountKey, SessionPageKey},
         pagination::{
             ListKind, Page, TotalCount, connection, connection_cost, cursor_time, decode_cursor,
             encode_cursor, page_size,
@@ -129,7 +132,16 @@ impl Event {
         self.0.end_time.into()
     }
 
-    /// The Analytics -> Sessions table: the event's sessions, ordered by start time.
+    /// Totals over all the event's sessions (registrations, attendees, views, watch time,
+    /// interactions): one aggregate statement for every event of a list.
+    async fn analytics(&self, ctx: &Context<'_>) -> Result<EventAnalytics> {
+        let (row, _) = related(ctx, &self.1, self.0.id, EventTotalsKey, leaf).await?;
+        Ok(EventAnalytics(row.unwrap_or_default()))
+    }
+
+    /// The Analytics -> Sessions table: the event's sessions, ordered by `orderBy` (start
+    /// time unless asked otherwise). Each row's figures (`stats`, `attendeeCount`,
+    /// `duration`, `videoAnalytics`) load for the whole page at once.
     #[graphql(complexity = "connection_cost(first, 20, child_complexity)")]
     async fn sessions(
         &self,
@@ -142,6 +154,11 @@ impl Event {
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
         #[graphql(desc = "Case-insensitive match on the title.")] search: Option<String>,
         #[graphql(desc = "Only sessions of this format.")] format: Option<SessionFormat>,
+        #[graphql(
+            desc = "Sort order; ties are broken by session id. A cursor only continues a list in its own order.",
+            default_with = "Some(SessionOrder::StartTimeAsc)"
+        )]
+        order_by: Option<SessionOrder>,
     ) -> Result<SessionConnection> {
         let size = page_size(ctx, first.unwrap_or(20), ListKind::Plain)?;
         let limits = ctx.data::<Limits>().map_err(|_| AppError::Internal)?;
@@ -149,9 +166,11 @@ impl Event {
             search: SearchTerm::parse(search, limits)?.map(SearchTerm::into_string),
             format,
         };
+        let order_by = order_by.unwrap_or(SessionOrder::StartTimeAsc);
         let args = SessionPageArgs {
             filter: filter.clone(),
-            after: TimeCursor::decode(after.as_deref())?,
+            order: order_by.into(),
+            after: SessionCursor::decode(after.as_deref(), order_by)?,
             limit: size as u64 + 1,
         };
         let key = |event_id| SessionPageKey {
@@ -159,7 +178,7 @@ impl Event {
             args: args.clone(),
         };
         let (rows, sessions) = related(ctx, &self.1, self.0.id, key, |rows| {
-            rows.iter().take(size).map(|s| s.id).collect()
+            rows.iter().take(size).map(|r| r.session.id).collect()
         })
         .await?;
         let rows = rows.unwrap_or_default();
@@ -167,8 +186,8 @@ impl Event {
             rows.iter().cloned().collect(),
             size,
             after.is_some(),
-            |s| TimeCursor::encode(s.start_time, s.id),
-            |s| Session::hosted(s, sessions.clone()),
+            |r| SessionCursor::encode(order_by, &r.key, r.session.id),
+            |r| Session::hosted(r.session, sessions.clone()),
         );
         Ok(SessionConnection {
             page,

@@ -1,6 +1,7 @@
 //! The GraphQL object types, one module per domain object.
 
 pub mod activity;
+pub mod analytics;
 pub mod asset;
 pub mod event;
 pub mod registrant;

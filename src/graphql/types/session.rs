@@ -6,6 +6,10 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{Duration, Utc};
 
 use super::{
+    analytics::{
+        AttendanceBucket, MAX_TIMELINE_BUCKETS, TimelineBucket, VideoAnalytics, bucket_count,
+        fill_timeline,
+    },
     asset::MuxAsset,
     registrant::{RegisteredHolderUser, RegistrantCount, RegistrantOrder},
     speaker::Speaker,
@@ -23,8 +27,8 @@ use crate::{
         batch::{Batch, leaf, related},
         input::SearchTerm,
         loaders::{
-            AssetsKey, RegistrantPageKey, SpeakersKey, SponsorsKey, StatsKey, ViewerPresenceKey,
-            ViewerTicketsKey,
+            AssetsKey, RegistrantPageKey, SpeakersKey, SponsorsKey, StatsKey, TimelineKey,
+            VideoStatsKey, ViewerPresenceKey, ViewerTicketsKey,
         },
         pagination::{
             ListKind, Page, connection, connection_cost, cursor_time, decode_cursor, encode_cursor,
@@ -33,10 +37,19 @@ use crate::{
         scalars::DateTime,
     },
     store::{
+        analytics::TimelineArgs,
         registrants::{RegistrantFilter, RegistrantKey, RegistrantPageArgs},
         sessions::{StatsRow, ViewerTickets},
     },
 };
+
+/// Complexity of `attendanceTimeline`: a hundred buckets, more than a session of a few
+/// hours has in five-minute buckets. The real bound is `MAX_TIMELINE_BUCKETS` per
+/// session; charging it in full would refuse a page of 20 sessions with their
+/// timelines under the default complexity limit.
+fn timeline_cost(child_complexity: usize) -> usize {
+    child_complexity.saturating_mul(100).saturating_add(1)
+}
 
 /// How long before its start a session opens for check-in.
 const CHECK_IN_OPENS_BEFORE_MINUTES: i64 = 15;
@@ -439,6 +452,51 @@ impl Session {
                 batch: self.batch.clone(),
             },
         })
+    }
+
+    /// Video analytics of the session, derived from its attendees' activity: views by
+    /// the 30-second rule, viewers, watch time, interactions and the live peak (see
+    /// `VideoAnalytics`). All zero before any activity. Loaded for every session of a
+    /// list in one statement.
+    async fn video_analytics(&self, ctx: &Context<'_>) -> Result<VideoAnalytics> {
+        let (row, _) = related(ctx, &self.batch, self.row.id, VideoStatsKey, leaf).await?;
+        Ok(VideoAnalytics(row.unwrap_or_default()))
+    }
+
+    /// Attendance over time: every bucket from the session's start to its end (the
+    /// last one ends with the session; a session that ends when it starts has none),
+    /// with the peak of concurrent live and recording viewers in it and its joins and
+    /// leaves; a bucket without activity is all zeros. At most 1,440 buckets (a day by
+    /// the minute, five days by five minutes, fifteen days by fifteen minutes): a
+    /// longer session is refused with `TIMELINE_TOO_LONG` (`extensions.buckets` and
+    /// `maxBuckets` say by how much), and a longer `bucket` answers. One statement for
+    /// every session of a list, reading the session's 10-second slots, not its raw
+    /// activity. Counts as 100 buckets towards the query complexity.
+    #[graphql(complexity = "timeline_cost(child_complexity)")]
+    async fn attendance_timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Length of each bucket.",
+            default_with = "Some(TimelineBucket::FiveMinutes)"
+        )]
+        bucket: Option<TimelineBucket>,
+    ) -> Result<Vec<AttendanceBucket>> {
+        let bucket = bucket.unwrap_or(TimelineBucket::FiveMinutes);
+        let start = self.row.start_time;
+        let buckets = bucket_count(start.timestamp(), self.row.end_time.timestamp(), bucket)?;
+        let args = TimelineArgs {
+            bucket_seconds: bucket.seconds(),
+            max_buckets: MAX_TIMELINE_BUCKETS,
+        };
+        let key = |session_id| TimelineKey { session_id, args };
+        let (rows, _) = related(ctx, &self.batch, self.row.id, key, leaf).await?;
+        Ok(fill_timeline(
+            start,
+            bucket,
+            buckets,
+            rows.as_deref().map(Vec::as_slice).unwrap_or_default(),
+        ))
     }
 }
 
