@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod derived;
 pub mod events;
 pub mod people;
 pub mod registrants;

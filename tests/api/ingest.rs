@@ -182,10 +182,11 @@ async fn overlapping_and_duplicate_heartbeats_count_once() {
     ];
     let reply = record(&app, INGEST_A, &batch).await;
     assert_eq!(result(&reply), (7, 6, 1), "{}", reply.body);
-    // Live slots 0, 1, 2 and recording slot 2: 40 s; a live heartbeat means attended.
+    // Live [-10, 20] (one view, 30 s) and recording [10, 20] (10 s): 40 s; a live
+    // heartbeat means attended.
     assert_eq!(figures(&app, DAVE.0).await, (true, 40, engagement(40)));
-    let slots = count(&app.db, "SELECT COUNT(*) FROM session_watch_slots").await;
-    assert_eq!(slots, 4);
+    let views = count(&app.db, "SELECT COUNT(*) FROM session_view_segments").await;
+    assert_eq!(views, 2);
     let viewer = count(
         &app.db,
         "SELECT live_seconds * 1000 + recording_seconds FROM session_viewer_stats \
@@ -501,22 +502,28 @@ async fn an_ingest_account_of_another_event_gets_not_event_host() {
 }
 
 /// Statements of `recordActivity`: the viewer (1) and their assignments (1), the
-/// sessions (1), the tickets (1) and one insert, in a transaction (whose BEGIN and
-/// COMMIT the counter does not see).
-const RECORD_STATEMENTS: u64 = 5;
+/// sessions (1), the tickets (1), one insert of the log, and the derivation's nine
+/// (`store::derived::apply`), in a transaction (whose BEGIN and COMMIT the counter
+/// does not see).
+const RECORD_STATEMENTS: u64 = 4 + 1 + 9;
 
 #[tokio::test]
 async fn record_activity_statements_do_not_grow_with_the_batch() {
     let app = spawn().await;
     let token = app.token(INGEST_A.0, INGEST_A.1);
-    let one = [heartbeat("s-0", "LIVE_HEARTBEAT", DAVE, 0)];
+    // A view for Dave first, so that the measured batches also grow a view backwards
+    // (which deletes the old row): every statement of the derivation runs.
+    let first = [heartbeat("s-first", "LIVE_HEARTBEAT", DAVE, 4000)];
+    assert_eq!(result(&record(&app, INGEST_A, &first).await).1, 1);
+
+    let one = [heartbeat("s-0", "LIVE_HEARTBEAT", DAVE, 3980)];
     let (n, reply) = app
         .count_statements(&token, RECORD, json!({ "events": one }))
         .await;
     assert_eq!(result(&reply).1, 1);
     assert_eq!(n, RECORD_STATEMENTS, "one event");
 
-    let many: Vec<Value> = (0..500)
+    let many: Vec<Value> = (0..499)
         .map(|i| {
             let who = [DAVE, ANN, (1000, 100), (1001, 101)][i % 4];
             let kind = [
@@ -527,12 +534,20 @@ async fn record_activity_statements_do_not_grow_with_the_batch() {
             ][i % 3];
             heartbeat(&format!("s-{}", i + 1), kind, who, i as i64 * 7)
         })
+        .chain([heartbeat("s-back", "LIVE_HEARTBEAT", DAVE, 3950)])
         .collect();
     let (n, reply) = app
         .count_statements(&token, RECORD, json!({ "events": many }))
         .await;
     assert_eq!(result(&reply).1, 500, "{}", reply.body);
     assert_eq!(n, RECORD_STATEMENTS, "500 events");
+
+    // A batch of events already logged: the insert finds nothing new, derives nothing.
+    let (n, reply) = app
+        .count_statements(&token, RECORD, json!({ "events": one }))
+        .await;
+    assert_eq!(result(&reply), (1, 0, 1));
+    assert_eq!(n, 4 + 1, "a retried batch");
 }
 
 #[tokio::test]
@@ -573,10 +588,10 @@ async fn the_same_batch_on_two_instances_at_once_writes_once() {
         assert_eq!(a.1 + b.1, expected_new, "round {round}: {a:?} {b:?}");
     }
     assert_eq!(ingested_rows(&first.db).await, 200);
-    // Each registrant: 50 live and 50 recording heartbeats, 5 s apart in time (each
-    // kind 10 s apart), so 50 slots of each: 1,000 s.
+    // Each registrant: 50 live and 50 recording heartbeats, each kind 20 s apart: one
+    // view of each, from 10 s before the first heartbeat to the last, 990 s each.
     let dave = figures(&first, DAVE.0).await;
-    assert_eq!(dave, (true, 1000, engagement(1000)));
+    assert_eq!(dave, (true, 1980, engagement(1980)));
     assert_eq!(figures(&second, ANN.0).await, dave);
 }
 
@@ -651,7 +666,7 @@ async fn imported_activity_derives_the_same_figures_as_ingested_and_round_trips(
     .await
     .expect("imports");
     assert_eq!(keynote_rows(&target).await, ingested);
-    assert!(ingested.contains(&(DAVE.0, true, 10)) && ingested.contains(&(ANN.0, true, 10)));
+    assert!(ingested.contains(&(DAVE.0, true, 14)) && ingested.contains(&(ANN.0, true, 10)));
 
     // And the file as exported round-trips byte for byte, twice.
     let mut scratch2 = Scratch::new();
