@@ -699,3 +699,35 @@ async fn imported_activity_derives_the_same_figures_as_ingested_and_round_trips(
         assert_eq!(String::from_utf8(out).expect("UTF-8"), exported);
     }
 }
+
+#[tokio::test]
+async fn a_full_batch_of_max_activity_batch_events_passes_every_default_limit() {
+    let app = spawn().await;
+    let max = session_analytics::config::Limits::default().max_activity_batch as usize;
+    let kinds = [
+        "LIVE_HEARTBEAT",
+        "RECORDING_HEARTBEAT",
+        "JOIN",
+        "CHAT_MESSAGE",
+    ];
+    let who = [DAVE, ANN, (1000, 100), (1001, 101), (1002, 102)];
+    // Ids as players make them (UUIDs), so the body has its real size.
+    let events: Vec<Value> = (0..max)
+        .map(|i| {
+            let id = format!("{:08x}-0000-4000-8000-{:012x}", i, i * 7919);
+            heartbeat(&id, kinds[i % 4], who[i % 5], (i as i64) * 3)
+        })
+        .collect();
+    let body = json!({ "query": RECORD, "variables": { "events": events } }).to_string();
+    // Over the old 100 KiB default, within today's 1 MiB.
+    assert!(body.len() > 102_400, "{}", body.len());
+    assert!(body.len() < 1_048_576, "{}", body.len());
+    let reply = record(&app, INGEST_A, &events).await;
+    assert_eq!(
+        result(&reply),
+        (max as i64, max as i64, 0),
+        "{}",
+        reply.body
+    );
+    assert_eq!(ingested_rows(&app.db).await, max as i64);
+}
