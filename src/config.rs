@@ -334,7 +334,7 @@ impl Telemetry {
 #[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
 pub struct Limits {
     /// Largest request body, in bytes (413 above it). 1 MiB: a `recordActivity` batch of
-    /// `MAX_ACTIVITY_BATCH` (1,000) events is about 150 KB of JSON.
+    /// `MAX_ACTIVITY_BATCH` (1,000) events is about 170 KB of JSON.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576, value_parser = clap::value_parser!(u32).range(1024..))]
     pub max_body_bytes: u32,
 

@@ -15,7 +15,7 @@ use serde_json::Value as J;
 use super::format::{Field, Kind, Missing, RecordType, TYPES, by_table, by_tag};
 use crate::{
     progress::Progress,
-    store::{derived, sql::Sql},
+    store::{rederive, sql::Sql},
 };
 
 /// Errors listed at most; the rest are only counted.
@@ -66,7 +66,7 @@ pub struct ImportSummary {
 /// Reads NDJSON records from `input`, validates each, and upserts them by key in one
 /// transaction: either every record is written or, on any error, none. The sessions
 /// the file wrote activity to are then rederived from their whole log in that
-/// transaction ([`derived::rederive_some`]), so imported activity gives the same
+/// transaction ([`rederive::rederive_some`]), so imported activity gives the same
 /// figures as the same activity ingested.
 pub async fn import(
     db: &DatabaseConnection,
@@ -94,7 +94,7 @@ pub async fn import(
             total: total_errors,
         });
     }
-    derived::rederive_some(&txn, &activity_sessions).await?;
+    rederive::rederive_some(&txn, &activity_sessions).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         reset_sequences(&txn).await?;
     }
