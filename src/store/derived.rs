@@ -233,9 +233,10 @@ pub async fn apply(
                         .filter(|v| !kept.contains(v))
                         .map(|v| (session, user, recording, *v)),
                 );
-                // Covered slots only grow: count the viewer in the new ones.
-                let had: BTreeSet<i64> = analytics::slots(&was).collect();
-                for slot in analytics::slots(&views).filter(|s| !had.contains(s)) {
+                // Covered slots only grow: count the viewer in the new ones (found
+                // from the views' slot ranges, not by listing every slot a long view
+                // covers at each batch).
+                for slot in analytics::new_slots(&was, &views) {
                     let row = timeline.entry((session, slot)).or_insert(TimelineSlot {
                         slot,
                         ..TimelineSlot::default()
