@@ -1,5 +1,6 @@
 //! session-analytics: a GraphQL analytics server for the hosts of virtual and hybrid events.
 
+pub mod analytics;
 pub mod auth;
 pub mod config;
 pub mod db;

@@ -1,12 +1,27 @@
-//! The activity log's writes: what a batch refers to (one statement each) and its insert, once per client event id.
+//! The activity log's writes: what a batch refers to (one statement each), and its insert, once per client event id, derived in the same transaction.
 
-use std::collections::HashMap;
+use std::{
+    collections::{HashMap, HashSet},
+    time::Duration,
+};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 
-use super::sql::Sql;
-use crate::entity::enums::ActivityKind;
+use super::{
+    derived::{self, Fresh},
+    sql::Sql,
+};
+use crate::{
+    analytics::{self, Logged},
+    entity::enums::ActivityKind,
+};
+
+pub use super::rederive::{Rederived, rederive};
+
+/// Attempts of a batch whose transaction PostgreSQL aborted as a deadlock victim or
+/// for a serialization failure: the whole transaction runs again.
+const ATTEMPTS: u32 = 5;
 
 /// Bound values per statement: under SQLite's 32,766 and PostgreSQL's 65,535.
 const MAX_PARAMS: usize = 16_000;
@@ -23,11 +38,13 @@ pub struct NewActivity {
     pub position_seconds: Option<i32>,
 }
 
-/// A session's event and when that event was created.
+/// A session's event, when that event was created, and the length of its video.
 #[derive(Clone, Copy, Debug)]
 pub struct SessionEvent {
     pub event_id: i64,
     pub event_created_at: DateTime<Utc>,
+    /// `sessions.duration_seconds`: sets the view threshold of a shorter video.
+    pub duration_seconds: Option<i32>,
 }
 
 /// A ticket of an event and its holder.
@@ -45,8 +62,8 @@ pub async fn session_events(
 ) -> Result<HashMap<i64, SessionEvent>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(
-        "SELECT s.id AS id, s.event_id AS event_id, e.created_at AS created_at \
-         FROM sessions s JOIN events e ON e.id = s.event_id WHERE s.id IN ",
+        "SELECT s.id AS id, s.event_id AS event_id, e.created_at AS created_at, \
+         s.duration_seconds AS duration_seconds FROM sessions s JOIN events e ON e.id = s.event_id WHERE s.id IN ",
     )
     .bind_list(ids);
     let mut found = HashMap::with_capacity(ids.len());
@@ -56,6 +73,7 @@ pub async fn session_events(
             SessionEvent {
                 event_id: row.try_get("", "event_id")?,
                 event_created_at: row.try_get("", "created_at")?,
+                duration_seconds: row.try_get("", "duration_seconds")?,
             },
         );
     }
@@ -95,19 +113,64 @@ const COLUMNS: &str = "client_event_id, session_id, user_id, event_ticket_id, ki
                        occurred_at, position_seconds";
 const COLUMN_COUNT: usize = 7;
 
-/// Logs `events` in one transaction, each client event id once: an id already logged
-/// (a retry, or the same batch on another instance at this moment) is skipped by the
-/// unique index. Returns how many were new. The derived figures follow in the same
-/// transaction, by the log's triggers (`migration/src/activity.rs`).
+/// Logs `events` in one transaction, each client event id once, and derives the new
+/// ones in it ([`derived::apply`]): an id already logged (a retry, or the same batch on
+/// another instance at this moment) is skipped by the unique index and derives
+/// nothing. `sessions` holds every session of the batch (for its video length).
+/// Returns how many were new.
 ///
-/// One multi-row insert per 2,285 events (the parameter limit), so the statements do
-/// not grow with a batch up to that size. Rows go in ordered by client event id, so
-/// two transactions with overlapping batches take their locks in the same order.
-pub async fn record(db: &DatabaseConnection, events: &[NewActivity]) -> Result<u64, DbErr> {
+/// Statements: one multi-row insert per 2,285 events (the parameter limit), then at
+/// most nine for the derivation ([`derived::apply`]), so at most ten for any batch up
+/// to that size. Rows go in ordered by client event id, so two transactions with
+/// overlapping batches take the index's locks in the same order. On PostgreSQL a
+/// transaction chosen as a deadlock victim (40P01) or failing to serialize (40001)
+/// runs again, up to five times in all.
+pub async fn record(
+    db: &DatabaseConnection,
+    events: &[NewActivity],
+    sessions: &HashMap<i64, SessionEvent>,
+) -> Result<u64, DbErr> {
     let mut sorted: Vec<&NewActivity> = events.iter().collect();
     sorted.sort_by(|a, b| a.client_event_id.cmp(&b.client_event_id));
+    let thresholds: HashMap<i64, i64> = sessions
+        .iter()
+        .map(|(id, s)| (*id, analytics::threshold(s.duration_seconds)))
+        .collect();
+    let mut attempt = 1;
+    loop {
+        match record_once(db, &sorted, &thresholds).await {
+            Err(err) if attempt < ATTEMPTS && is_transient(&err) => {
+                tracing::debug!(attempt, error = %err, "activity batch retried");
+                // A short, growing and jittered pause, so that the two transactions
+                // that collided do not collide again.
+                let pause = 5 * (1 << attempt) + rand::random_range(0..10u64);
+                tokio::time::sleep(Duration::from_millis(pause)).await;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// PostgreSQL aborted the transaction for a deadlock or a serialization failure:
+/// running it again may well succeed.
+fn is_transient(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx::Error as Sqlx};
+    match err {
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => {
+            matches!(&**e, Sqlx::Database(db) if db.code().is_some_and(|c| c == "40P01" || c == "40001"))
+        }
+        _ => false,
+    }
+}
+
+async fn record_once(
+    db: &DatabaseConnection,
+    sorted: &[&NewActivity],
+    thresholds: &HashMap<i64, i64>,
+) -> Result<u64, DbErr> {
     let txn = db.begin().await?;
-    let mut inserted = 0;
+    let mut new_ids: HashSet<String> = HashSet::with_capacity(sorted.len());
     for chunk in sorted.chunks(MAX_PARAMS / COLUMN_COUNT) {
         let mut sql = Sql::new(txn.get_database_backend());
         sql.push(&format!(
@@ -130,9 +193,24 @@ pub async fn record(db: &DatabaseConnection, events: &[NewActivity]) -> Result<u
                 .bind(e.position_seconds)
                 .push(")");
         }
-        sql.push(" ON CONFLICT (client_event_id) DO NOTHING");
-        inserted += txn.execute_raw(sql.build()).await?.rows_affected();
+        sql.push(" ON CONFLICT (client_event_id) DO NOTHING RETURNING client_event_id");
+        for row in txn.query_all_raw(sql.build()).await? {
+            new_ids.insert(row.try_get("", "client_event_id")?);
+        }
     }
+    let fresh: Vec<Fresh> = sorted
+        .iter()
+        .filter(|e| new_ids.contains(&e.client_event_id))
+        .map(|e| Fresh {
+            session_id: e.session_id,
+            event: Logged {
+                user_id: e.user_id,
+                kind: e.kind,
+                at: derived::seconds(e.occurred_at),
+            },
+        })
+        .collect();
+    derived::apply(&txn, &fresh, thresholds).await?;
     txn.commit().await?;
-    Ok(inserted)
+    Ok(fresh.len() as u64)
 }

@@ -6,9 +6,11 @@
 pub mod access;
 pub mod activity;
 pub mod analytics;
+pub mod derived;
 pub mod events;
 pub mod export;
 pub mod people;
+pub mod rederive;
 pub mod registrants;
 pub mod sessions;
 pub mod sql;

@@ -16,18 +16,18 @@ use crate::{
 };
 
 /// An INGEST service account assigned to event A, and one assigned to event C.
-const INGEST_A: (i64, Role) = (50, Role::Ingest);
+pub(crate) const INGEST_A: (i64, Role) = (50, Role::Ingest);
 const INGEST_C: (i64, Role) = (51, Role::Ingest);
 
 /// Registrants of the keynote (FULL_SESSION, event A) with stored figures of zero:
 /// Dave (ticket 1003) and the attendee account (ticket 1006, user 4).
-const DAVE: (i64, i64) = (1003, 103);
-const ANN: (i64, i64) = (1006, 4);
+pub(crate) const DAVE: (i64, i64) = (1003, 103);
+pub(crate) const ANN: (i64, i64) = (1006, 4);
 
 /// The keynote's video is 3,600 s long.
 const VIDEO_SECONDS: f64 = 3600.0;
 
-const RECORD: &str = r#"mutation($events: [ActivityInput!]!) {
+pub(crate) const RECORD: &str = r#"mutation($events: [ActivityInput!]!) {
   recordActivity(events: $events) { received recorded duplicates }
 }"#;
 
@@ -39,7 +39,7 @@ const REGISTRANTS: &str = r#"query {
   }
 }"#;
 
-async fn add_ingest_accounts(db: &DatabaseConnection) {
+pub(crate) async fn add_ingest_accounts(db: &DatabaseConnection) {
     insert::<user::Entity, _>(
         db,
         &[
@@ -74,19 +74,19 @@ async fn add_ingest_accounts(db: &DatabaseConnection) {
     }
 }
 
-async fn spawn() -> TestApp {
+pub(crate) async fn spawn() -> TestApp {
     let app = spawn_with_fixture().await;
     add_ingest_accounts(&app.db).await;
     app
 }
 
 /// The keynote's start plus `seconds`: a time on a slot boundary, in the past.
-fn at(seconds: i64) -> DateTime<Utc> {
+pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
     t(1, 10) + Duration::seconds(seconds)
 }
 
 /// One event of `kind` by ticket `who` in the keynote.
-fn event(id: &str, kind: &str, who: (i64, i64), seconds: i64) -> Value {
+pub(crate) fn event(id: &str, kind: &str, who: (i64, i64), seconds: i64) -> Value {
     json!({
         "id": id,
         "type": kind,
@@ -96,13 +96,17 @@ fn event(id: &str, kind: &str, who: (i64, i64), seconds: i64) -> Value {
     })
 }
 
-fn heartbeat(id: &str, kind: &str, who: (i64, i64), seconds: i64) -> Value {
+pub(crate) fn heartbeat(id: &str, kind: &str, who: (i64, i64), seconds: i64) -> Value {
     let mut e = event(id, kind, who, seconds);
     e["positionSeconds"] = json!(seconds);
     e
 }
 
-async fn record(app: &TestApp, as_: (i64, Role), events: &[Value]) -> crate::helpers::Reply {
+pub(crate) async fn record(
+    app: &TestApp,
+    as_: (i64, Role),
+    events: &[Value],
+) -> crate::helpers::Reply {
     app.query(
         Some(&app.token(as_.0, as_.1)),
         RECORD,
@@ -133,7 +137,7 @@ async fn figures(app: &TestApp, ticket: i64) -> (bool, i64, f64) {
     )
 }
 
-async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+pub(crate) async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
     let backend = db.get_database_backend();
     let row = db
         .query_one_raw(Statement::from_string(backend, sql.to_owned()))
@@ -143,7 +147,7 @@ async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).expect("a count")
 }
 
-async fn ingested_rows(db: &DatabaseConnection) -> i64 {
+pub(crate) async fn ingested_rows(db: &DatabaseConnection) -> i64 {
     count(
         db,
         "SELECT COUNT(*) FROM session_activities WHERE client_event_id IS NOT NULL",
@@ -151,7 +155,7 @@ async fn ingested_rows(db: &DatabaseConnection) -> i64 {
     .await
 }
 
-fn result(reply: &crate::helpers::Reply) -> (i64, i64, i64) {
+pub(crate) fn result(reply: &crate::helpers::Reply) -> (i64, i64, i64) {
     let r = &reply.data()["recordActivity"];
     (
         r["received"].as_i64().expect("received"),
@@ -182,10 +186,11 @@ async fn overlapping_and_duplicate_heartbeats_count_once() {
     ];
     let reply = record(&app, INGEST_A, &batch).await;
     assert_eq!(result(&reply), (7, 6, 1), "{}", reply.body);
-    // Live slots 0, 1, 2 and recording slot 2: 40 s; a live heartbeat means attended.
+    // Live [-10, 20] (one view, 30 s) and recording [10, 20] (10 s): 40 s; a live
+    // heartbeat means attended.
     assert_eq!(figures(&app, DAVE.0).await, (true, 40, engagement(40)));
-    let slots = count(&app.db, "SELECT COUNT(*) FROM session_watch_slots").await;
-    assert_eq!(slots, 4);
+    let views = count(&app.db, "SELECT COUNT(*) FROM session_view_segments").await;
+    assert_eq!(views, 2);
     let viewer = count(
         &app.db,
         "SELECT live_seconds * 1000 + recording_seconds FROM session_viewer_stats \
@@ -501,22 +506,28 @@ async fn an_ingest_account_of_another_event_gets_not_event_host() {
 }
 
 /// Statements of `recordActivity`: the viewer (1) and their assignments (1), the
-/// sessions (1), the tickets (1) and one insert, in a transaction (whose BEGIN and
-/// COMMIT the counter does not see).
-const RECORD_STATEMENTS: u64 = 5;
+/// sessions (1), the tickets (1), one insert of the log, and the derivation's nine
+/// (`store::derived::apply`), in a transaction (whose BEGIN and COMMIT the counter
+/// does not see).
+const RECORD_STATEMENTS: u64 = 4 + 1 + 9;
 
 #[tokio::test]
 async fn record_activity_statements_do_not_grow_with_the_batch() {
     let app = spawn().await;
     let token = app.token(INGEST_A.0, INGEST_A.1);
-    let one = [heartbeat("s-0", "LIVE_HEARTBEAT", DAVE, 0)];
+    // A view for Dave first, so that the measured batches also grow a view backwards
+    // (which deletes the old row): every statement of the derivation runs.
+    let first = [heartbeat("s-first", "LIVE_HEARTBEAT", DAVE, 4000)];
+    assert_eq!(result(&record(&app, INGEST_A, &first).await).1, 1);
+
+    let one = [heartbeat("s-0", "LIVE_HEARTBEAT", DAVE, 3980)];
     let (n, reply) = app
         .count_statements(&token, RECORD, json!({ "events": one }))
         .await;
     assert_eq!(result(&reply).1, 1);
     assert_eq!(n, RECORD_STATEMENTS, "one event");
 
-    let many: Vec<Value> = (0..500)
+    let many: Vec<Value> = (0..499)
         .map(|i| {
             let who = [DAVE, ANN, (1000, 100), (1001, 101)][i % 4];
             let kind = [
@@ -527,12 +538,20 @@ async fn record_activity_statements_do_not_grow_with_the_batch() {
             ][i % 3];
             heartbeat(&format!("s-{}", i + 1), kind, who, i as i64 * 7)
         })
+        .chain([heartbeat("s-back", "LIVE_HEARTBEAT", DAVE, 3950)])
         .collect();
     let (n, reply) = app
         .count_statements(&token, RECORD, json!({ "events": many }))
         .await;
     assert_eq!(result(&reply).1, 500, "{}", reply.body);
     assert_eq!(n, RECORD_STATEMENTS, "500 events");
+
+    // A batch of events already logged: the insert finds nothing new, derives nothing.
+    let (n, reply) = app
+        .count_statements(&token, RECORD, json!({ "events": one }))
+        .await;
+    assert_eq!(result(&reply), (1, 0, 1));
+    assert_eq!(n, 4 + 1, "a retried batch");
 }
 
 #[tokio::test]
@@ -573,10 +592,10 @@ async fn the_same_batch_on_two_instances_at_once_writes_once() {
         assert_eq!(a.1 + b.1, expected_new, "round {round}: {a:?} {b:?}");
     }
     assert_eq!(ingested_rows(&first.db).await, 200);
-    // Each registrant: 50 live and 50 recording heartbeats, 5 s apart in time (each
-    // kind 10 s apart), so 50 slots of each: 1,000 s.
+    // Each registrant: 50 live and 50 recording heartbeats, each kind 20 s apart: one
+    // view of each, from 10 s before the first heartbeat to the last, 990 s each.
     let dave = figures(&first, DAVE.0).await;
-    assert_eq!(dave, (true, 1000, engagement(1000)));
+    assert_eq!(dave, (true, 1980, engagement(1980)));
     assert_eq!(figures(&second, ANN.0).await, dave);
 }
 
@@ -651,7 +670,7 @@ async fn imported_activity_derives_the_same_figures_as_ingested_and_round_trips(
     .await
     .expect("imports");
     assert_eq!(keynote_rows(&target).await, ingested);
-    assert!(ingested.contains(&(DAVE.0, true, 10)) && ingested.contains(&(ANN.0, true, 10)));
+    assert!(ingested.contains(&(DAVE.0, true, 14)) && ingested.contains(&(ANN.0, true, 10)));
 
     // And the file as exported round-trips byte for byte, twice.
     let mut scratch2 = Scratch::new();
@@ -679,4 +698,36 @@ async fn imported_activity_derives_the_same_figures_as_ingested_and_round_trips(
         .expect("exports");
         assert_eq!(String::from_utf8(out).expect("UTF-8"), exported);
     }
+}
+
+#[tokio::test]
+async fn a_full_batch_of_max_activity_batch_events_passes_every_default_limit() {
+    let app = spawn().await;
+    let max = session_analytics::config::Limits::default().max_activity_batch as usize;
+    let kinds = [
+        "LIVE_HEARTBEAT",
+        "RECORDING_HEARTBEAT",
+        "JOIN",
+        "CHAT_MESSAGE",
+    ];
+    let who = [DAVE, ANN, (1000, 100), (1001, 101), (1002, 102)];
+    // Ids as players make them (UUIDs), so the body has its real size.
+    let events: Vec<Value> = (0..max)
+        .map(|i| {
+            let id = format!("{:08x}-0000-4000-8000-{:012x}", i, i * 7919);
+            heartbeat(&id, kinds[i % 4], who[i % 5], (i as i64) * 3)
+        })
+        .collect();
+    let body = json!({ "query": RECORD, "variables": { "events": events } }).to_string();
+    // Over the old 100 KiB default, within today's 1 MiB.
+    assert!(body.len() > 102_400, "{}", body.len());
+    assert!(body.len() < 1_048_576, "{}", body.len());
+    let reply = record(&app, INGEST_A, &events).await;
+    assert_eq!(
+        result(&reply),
+        (max as i64, max as i64, 0),
+        "{}",
+        reply.body
+    );
+    assert_eq!(ingested_rows(&app.db).await, max as i64);
 }

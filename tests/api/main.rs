@@ -6,6 +6,7 @@
 
 mod access;
 mod analytics;
+mod analytics_derive;
 mod cache;
 mod cli;
 mod conformance;

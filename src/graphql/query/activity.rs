@@ -83,7 +83,7 @@ impl ActivityMutation {
         let skew = Duration::seconds(i64::from(limits.activity_clock_skew_seconds));
         let checked = check(&events, &parsed, &sessions, &tickets, now + skew)
             .map_err(AppError::InvalidBatch)?;
-        let recorded = activity::record(db, &checked)
+        let recorded = activity::record(db, &checked, &sessions)
             .await
             .map_err(AppError::from)? as i32;
         Ok(RecordActivityResult {

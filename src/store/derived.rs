@@ -1,0 +1,549 @@
+//! Writes of the tables derived from the activity log: a newly logged batch applied incrementally, and the statements it shares with [`super::rederive`].
+//!
+//! Both paths use the rules of [`crate::analytics::derive`], so an ingested, an
+//! imported and a rederived log give the same figures. Every value written here is an
+//! integer or a boolean computed in Rust, so the multi-row statements carry them as
+//! literals: a statement holds any number of rows (no bound-parameter limit), which is
+//! what keeps the statements per batch constant whatever its size.
+
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    fmt::Write as _,
+};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr, Statement};
+
+use crate::{
+    analytics::{self, Counts, Logged, Mode, Span, TimelineSlot, VideoStats, Watching},
+    entity::enums::ActivityKind,
+};
+
+/// Appends `items` to `sql` as `(…), (…)`, each written by `row`.
+pub(super) fn rows<T>(
+    sql: &mut String,
+    items: impl IntoIterator<Item = T>,
+    mut row: impl FnMut(&mut String, T),
+) {
+    for (i, item) in items.into_iter().enumerate() {
+        sql.push_str(if i == 0 { "(" } else { ", (" });
+        row(sql, item);
+        sql.push(')');
+    }
+}
+
+pub(super) fn boolean(flag: bool) -> &'static str {
+    if flag { "TRUE" } else { "FALSE" }
+}
+
+/// The 32-bit columns (`live_views`, the registrants' watch time) clamp rather than wrap.
+pub(super) fn clamp_i32(n: i64) -> i64 {
+    n.clamp(0, i64::from(i32::MAX))
+}
+
+pub(super) fn statement(conn: &impl ConnectionTrait, sql: String) -> Statement {
+    Statement::from_string(conn.get_database_backend(), sql)
+}
+
+/// One newly logged event of `session_id`.
+#[derive(Clone, Copy, Debug)]
+pub struct Fresh {
+    pub session_id: i64,
+    pub event: Logged,
+}
+
+/// Whole seconds since 1970 (floored), the unit of every derived time.
+pub fn seconds(at: DateTime<Utc>) -> i64 {
+    at.timestamp()
+}
+
+/// What a viewer's row of `session_viewer_stats` held before this batch.
+#[derive(Clone, Copy, Debug, Default)]
+struct Stored {
+    live_seconds: i64,
+    recording_seconds: i64,
+    attended: bool,
+    live_views: i64,
+    recording_views: i64,
+}
+
+/// One viewer's part of the batch.
+#[derive(Default)]
+struct Incoming {
+    live: Vec<Span>,
+    recording: Vec<Span>,
+    attends: bool,
+    heartbeat: bool,
+}
+
+/// Derives `fresh` (events just logged in this transaction, each once) into every
+/// derived table, on top of what earlier batches derived. At most nine statements,
+/// whatever the batch's size; one is skipped when it has nothing to write:
+///
+/// 1. lock (creating where missing) the affected viewers' `session_viewer_stats` rows,
+///    in (session, user) order, and read them: a second transaction touching one of
+///    these viewers waits here until this one commits, then reads what it wrote, so
+///    concurrent batches neither deadlock on viewers nor lose an update;
+/// 2. read those viewers' views;
+/// 3. delete the views that merging absorbed;
+/// 4. upsert the new and grown views;
+/// 5. write the viewers' figures;
+/// 6. set the registrants' watch time (once they have a heartbeat);
+/// 7. add to `session_timeline`, reading the slots back for the peak;
+/// 8. add to `session_video_stats` (peak: the larger, on a tie the earlier);
+/// 9. mark the registrants attended (this fires the `session_stats` triggers).
+///
+/// The session-level rows (7 to 9) come last and in session order, so their locks are
+/// held briefly and taken in the same order by every transaction.
+pub async fn apply(
+    conn: &impl ConnectionTrait,
+    fresh: &[Fresh],
+    thresholds: &HashMap<i64, i64>,
+) -> Result<(), DbErr> {
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    let mut viewers: BTreeMap<(i64, i64), Incoming> = BTreeMap::new();
+    // Per session, the video figures as deltas (the peak: the candidate read back from
+    // the timeline).
+    let mut sessions: BTreeMap<i64, VideoStats> = BTreeMap::new();
+    let mut timeline: BTreeMap<(i64, i64), TimelineSlot> = BTreeMap::new();
+    for f in fresh {
+        let e = f.event;
+        sessions.entry(f.session_id).or_default().counts.add(e.kind);
+        let viewer = viewers.entry((f.session_id, e.user_id)).or_default();
+        viewer.attends |= analytics::attends(e.kind);
+        viewer.heartbeat |= analytics::is_heartbeat(e.kind);
+        if let Some((mode, span)) = analytics::span_of(e.kind, e.at) {
+            match mode {
+                Mode::Live => viewer.live.push(span),
+                Mode::Recording => viewer.recording.push(span),
+            }
+        }
+        if matches!(e.kind, ActivityKind::Join | ActivityKind::Leave) {
+            let slot = analytics::slot_of(e.at);
+            let row = timeline
+                .entry((f.session_id, slot))
+                .or_insert(TimelineSlot {
+                    slot,
+                    ..TimelineSlot::default()
+                });
+            if e.kind == ActivityKind::Join {
+                row.joins += 1;
+            } else {
+                row.leaves += 1;
+            }
+        }
+    }
+
+    // 1. Lock the viewers. `DO UPDATE` (a no-op) rather than `DO NOTHING`, so that an
+    // existing row is locked and returned too.
+    let mut sql = String::from("INSERT INTO session_viewer_stats (session_id, user_id) VALUES ");
+    rows(&mut sql, viewers.keys(), |s, (session, user)| {
+        let _ = write!(s, "{session}, {user}");
+    });
+    sql.push_str(
+        " ON CONFLICT (session_id, user_id) DO UPDATE SET attended = session_viewer_stats.attended \
+         RETURNING session_id, user_id, live_seconds, recording_seconds, attended, live_views, \
+         recording_views",
+    );
+    let mut stored: HashMap<(i64, i64), Stored> = HashMap::with_capacity(viewers.len());
+    for row in conn.query_all_raw(statement(conn, sql)).await? {
+        stored.insert(
+            (row.try_get("", "session_id")?, row.try_get("", "user_id")?),
+            Stored {
+                live_seconds: row.try_get("", "live_seconds")?,
+                recording_seconds: row.try_get("", "recording_seconds")?,
+                attended: row.try_get("", "attended")?,
+                live_views: i64::from(row.try_get::<i32>("", "live_views")?),
+                recording_views: i64::from(row.try_get::<i32>("", "recording_views")?),
+            },
+        );
+    }
+
+    // 2. Their views, read after the lock: they include what any transaction that
+    // held it before committed.
+    // A join from the list, not `(session_id, user_id) IN (VALUES …)`: SQLite scans the
+    // whole table for a row-value IN on part of a key.
+    let mut sql = String::from("WITH v (session_id, user_id) AS (VALUES ");
+    rows(&mut sql, viewers.keys(), |s, (session, user)| {
+        let _ = write!(s, "{session}, {user}");
+    });
+    sql.push_str(
+        ") SELECT s.session_id AS session_id, s.user_id AS user_id, s.recording AS recording, \
+         s.started_at AS started_at, s.ended_at AS ended_at \
+         FROM v CROSS JOIN session_view_segments s \
+         WHERE s.session_id = v.session_id AND s.user_id = v.user_id",
+    );
+    let mut old: HashMap<(i64, i64, bool), Vec<Span>> = HashMap::new();
+    for row in conn.query_all_raw(statement(conn, sql)).await? {
+        old.entry((
+            row.try_get("", "session_id")?,
+            row.try_get("", "user_id")?,
+            row.try_get("", "recording")?,
+        ))
+        .or_default()
+        .push(Span {
+            start: row.try_get("", "started_at")?,
+            end: row.try_get("", "ended_at")?,
+        });
+    }
+
+    // Merge in Rust.
+    let mut deletes: Vec<(i64, i64, bool, i64)> = Vec::new();
+    let mut upserts: Vec<(i64, i64, bool, Span)> = Vec::new();
+    let mut figures: Vec<(i64, i64, Watching, Watching, bool)> = Vec::new();
+    let mut watch: Vec<(i64, i64, i64, bool)> = Vec::new();
+    let mut attend: Vec<(i64, i64)> = Vec::new();
+    for (&(session, user), incoming) in &viewers {
+        let before = stored.get(&(session, user)).copied().unwrap_or_default();
+        let threshold = thresholds
+            .get(&session)
+            .copied()
+            .unwrap_or(analytics::MIN_VIEW_SECONDS);
+        let delta = sessions.entry(session).or_default();
+        let mut now = [Watching::default(); 2];
+        for (i, (mode, spans)) in [
+            (Mode::Live, &incoming.live),
+            (Mode::Recording, &incoming.recording),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let recording = mode.is_recording();
+            let mut was = old.remove(&(session, user, recording)).unwrap_or_default();
+            was.sort_unstable();
+            let mut views = was.clone();
+            for span in spans {
+                analytics::merge(&mut views, *span);
+            }
+            let watching = analytics::watching(&views, threshold);
+            now[i] = watching;
+            if views != was {
+                let starts: BTreeSet<i64> = views.iter().map(|v| v.start).collect();
+                let kept: BTreeSet<Span> = was.iter().copied().collect();
+                deletes.extend(
+                    was.iter()
+                        .filter(|v| !starts.contains(&v.start))
+                        .map(|v| (session, user, recording, v.start)),
+                );
+                upserts.extend(
+                    views
+                        .iter()
+                        .filter(|v| !kept.contains(v))
+                        .map(|v| (session, user, recording, *v)),
+                );
+                // Covered slots only grow: count the viewer in the new ones (found
+                // from the views' slot ranges, not by listing every slot a long view
+                // covers at each batch).
+                for slot in analytics::new_slots(&was, &views) {
+                    let row = timeline.entry((session, slot)).or_insert(TimelineSlot {
+                        slot,
+                        ..TimelineSlot::default()
+                    });
+                    if recording {
+                        row.recording_viewers += 1;
+                    } else {
+                        row.live_viewers += 1;
+                    }
+                }
+            }
+            let (stored_views, stored_seconds) = if recording {
+                (before.recording_views, before.recording_seconds)
+            } else {
+                (before.live_views, before.live_seconds)
+            };
+            let viewers_delta = i64::from(!views.is_empty()) - i64::from(!was.is_empty());
+            let unique_delta = i64::from(watching.views > 0) - i64::from(stored_views > 0);
+            if recording {
+                delta.recording_views += watching.views - stored_views;
+                delta.recording_seconds += watching.seconds - stored_seconds;
+                delta.recording_viewers += viewers_delta;
+                delta.unique_recording_viewers += unique_delta;
+            } else {
+                delta.live_views += watching.views - stored_views;
+                delta.live_seconds += watching.seconds - stored_seconds;
+                delta.live_viewers += viewers_delta;
+                delta.unique_live_viewers += unique_delta;
+            }
+        }
+        let [live, recording] = now;
+        let attended = before.attended || incoming.attends;
+        if live.seconds != before.live_seconds
+            || recording.seconds != before.recording_seconds
+            || live.views != before.live_views
+            || recording.views != before.recording_views
+            || attended != before.attended
+        {
+            figures.push((session, user, live, recording, attended));
+        }
+        let total = live.seconds + recording.seconds;
+        if incoming.heartbeat || total != before.live_seconds + before.recording_seconds {
+            watch.push((session, user, clamp_i32(total), incoming.heartbeat));
+        }
+        if incoming.attends {
+            attend.push((session, user));
+        }
+    }
+
+    // 3. Views absorbed by a view that starts elsewhere.
+    if !deletes.is_empty() {
+        let mut sql = String::from(
+            "DELETE FROM session_view_segments \
+             WHERE (session_id, user_id, recording, started_at) IN (VALUES ",
+        );
+        rows(
+            &mut sql,
+            &deletes,
+            |s, (session, user, recording, start)| {
+                let _ = write!(s, "{session}, {user}, {}, {start}", boolean(*recording));
+            },
+        );
+        sql.push(')');
+        conn.execute_raw(statement(conn, sql)).await?;
+    }
+    // 4. New views, and views that grew (same start, later end).
+    if !upserts.is_empty() {
+        let mut sql = String::from(
+            "INSERT INTO session_view_segments (session_id, user_id, recording, started_at, \
+             ended_at) VALUES ",
+        );
+        rows(&mut sql, &upserts, |s, (session, user, recording, v)| {
+            let _ = write!(
+                s,
+                "{session}, {user}, {}, {}, {}",
+                boolean(*recording),
+                v.start,
+                v.end
+            );
+        });
+        sql.push_str(
+            " ON CONFLICT (session_id, user_id, recording, started_at) \
+             DO UPDATE SET ended_at = excluded.ended_at",
+        );
+        conn.execute_raw(statement(conn, sql)).await?;
+    }
+    // 5. The viewers' figures.
+    write_viewer_figures(conn, &figures).await?;
+    // 6. Watch time.
+    set_watch_time(conn, &watch).await?;
+
+    // 7. The timeline, read back: the peak candidates.
+    let mut peaks: HashMap<i64, (i64, i64)> = HashMap::new();
+    if !timeline.is_empty() {
+        let mut sql = String::from(
+            "INSERT INTO session_timeline (session_id, slot, live_viewers, recording_viewers, \
+             joins, leaves) VALUES ",
+        );
+        rows(&mut sql, &timeline, |s, ((session, _), r)| {
+            let _ = write!(
+                s,
+                "{session}, {}, {}, {}, {}, {}",
+                r.slot, r.live_viewers, r.recording_viewers, r.joins, r.leaves
+            );
+        });
+        sql.push_str(
+            " ON CONFLICT (session_id, slot) DO UPDATE SET \
+             live_viewers = session_timeline.live_viewers + excluded.live_viewers, \
+             recording_viewers = session_timeline.recording_viewers + excluded.recording_viewers, \
+             joins = session_timeline.joins + excluded.joins, \
+             leaves = session_timeline.leaves + excluded.leaves \
+             RETURNING session_id, slot, live_viewers",
+        );
+        for row in conn.query_all_raw(statement(conn, sql)).await? {
+            let session: i64 = row.try_get("", "session_id")?;
+            let slot: i64 = row.try_get("", "slot")?;
+            let live: i64 = row.try_get("", "live_viewers")?;
+            if live == 0 {
+                continue;
+            }
+            let best = peaks.entry(session).or_insert((live, slot));
+            if live > best.0 || (live == best.0 && slot < best.1) {
+                *best = (live, slot);
+            }
+        }
+    }
+    for (session, (viewers, slot)) in peaks {
+        if let Some(delta) = sessions.get_mut(&session) {
+            delta.peak_concurrent_viewers = viewers;
+            delta.peak_at = Some(slot * analytics::HEARTBEAT_SECONDS);
+        }
+    }
+
+    // 8. The sessions' figures.
+    let mut sql = video_stats_insert(sessions.iter().map(|(id, d)| (*id, d)));
+    sql.push_str(
+        " ON CONFLICT (session_id) DO UPDATE SET \
+         live_views = session_video_stats.live_views + excluded.live_views, \
+         recording_views = session_video_stats.recording_views + excluded.recording_views, \
+         live_viewers = session_video_stats.live_viewers + excluded.live_viewers, \
+         recording_viewers = session_video_stats.recording_viewers + excluded.recording_viewers, \
+         unique_live_viewers = session_video_stats.unique_live_viewers + excluded.unique_live_viewers, \
+         unique_recording_viewers = \
+           session_video_stats.unique_recording_viewers + excluded.unique_recording_viewers, \
+         live_seconds = session_video_stats.live_seconds + excluded.live_seconds, \
+         recording_seconds = session_video_stats.recording_seconds + excluded.recording_seconds, \
+         joins = session_video_stats.joins + excluded.joins, \
+         leaves = session_video_stats.leaves + excluded.leaves, \
+         check_ins = session_video_stats.check_ins + excluded.check_ins, \
+         chat_messages = session_video_stats.chat_messages + excluded.chat_messages, \
+         questions = session_video_stats.questions + excluded.questions, \
+         poll_votes = session_video_stats.poll_votes + excluded.poll_votes, \
+         peak_concurrent_viewers = CASE \
+           WHEN excluded.peak_concurrent_viewers > session_video_stats.peak_concurrent_viewers \
+           THEN excluded.peak_concurrent_viewers \
+           ELSE session_video_stats.peak_concurrent_viewers END, \
+         peak_at = CASE \
+           WHEN excluded.peak_concurrent_viewers > session_video_stats.peak_concurrent_viewers \
+           THEN excluded.peak_at \
+           WHEN excluded.peak_concurrent_viewers = session_video_stats.peak_concurrent_viewers \
+             AND excluded.peak_at < session_video_stats.peak_at \
+           THEN excluded.peak_at \
+           ELSE session_video_stats.peak_at END",
+    );
+    conn.execute_raw(statement(conn, sql)).await?;
+
+    // 9. Attendance.
+    mark_attended(conn, &attend).await
+}
+
+/// `INSERT INTO session_video_stats (…) VALUES (…), …` for `rows`.
+pub(super) fn video_stats_insert<'a>(
+    items: impl IntoIterator<Item = (i64, &'a VideoStats)>,
+) -> String {
+    let mut sql = String::from(
+        "INSERT INTO session_video_stats (session_id, live_views, recording_views, live_viewers, \
+         recording_viewers, unique_live_viewers, unique_recording_viewers, live_seconds, \
+         recording_seconds, joins, leaves, check_ins, chat_messages, questions, poll_votes, \
+         peak_concurrent_viewers, peak_at) VALUES ",
+    );
+    rows(&mut sql, items, |s, (session, v)| {
+        let Counts {
+            joins,
+            leaves,
+            check_ins,
+            chat_messages,
+            questions,
+            poll_votes,
+        } = v.counts;
+        let _ = write!(
+            s,
+            "{session}, {}, {}, {}, {}, {}, {}, {}, {}, {joins}, {leaves}, {check_ins}, \
+             {chat_messages}, {questions}, {poll_votes}, {}, ",
+            v.live_views,
+            v.recording_views,
+            v.live_viewers,
+            v.recording_viewers,
+            v.unique_live_viewers,
+            v.unique_recording_viewers,
+            v.live_seconds,
+            v.recording_seconds,
+            v.peak_concurrent_viewers,
+        );
+        match v.peak_at {
+            Some(at) => {
+                let _ = write!(s, "{at}");
+            }
+            None => s.push_str("NULL"),
+        }
+    });
+    sql
+}
+
+/// Upserts whole `session_viewer_stats` rows (one statement).
+pub(super) async fn write_viewer_figures(
+    conn: &impl ConnectionTrait,
+    figures: &[(i64, i64, Watching, Watching, bool)],
+) -> Result<(), DbErr> {
+    if !figures.is_empty() {
+        let mut sql = String::from(
+            "INSERT INTO session_viewer_stats (session_id, user_id, live_seconds, \
+             recording_seconds, attended, live_views, recording_views) VALUES ",
+        );
+        rows(
+            &mut sql,
+            figures,
+            |s, (session, user, live, recording, attended)| {
+                let _ = write!(
+                    s,
+                    "{session}, {user}, {}, {}, {}, {}, {}",
+                    live.seconds,
+                    recording.seconds,
+                    boolean(*attended),
+                    clamp_i32(live.views),
+                    clamp_i32(recording.views)
+                );
+            },
+        );
+        sql.push_str(
+            " ON CONFLICT (session_id, user_id) DO UPDATE SET \
+             live_seconds = excluded.live_seconds, \
+             recording_seconds = excluded.recording_seconds, \
+             attended = excluded.attended, \
+             live_views = excluded.live_views, \
+             recording_views = excluded.recording_views",
+        );
+        conn.execute_raw(statement(conn, sql)).await?;
+    }
+    Ok(())
+}
+
+/// Sets the watch time of the viewers' registrations in those sessions to their live
+/// plus recording seconds, for viewers with a heartbeat (in `watch` or logged before):
+/// until then an imported figure stands. `watch`: (session, user, seconds, heartbeat).
+///
+/// The registrations are found from the list through the holder's tickets
+/// (`CROSS JOIN` keeps SQLite to that order, `MATERIALIZED` keeps it from folding the
+/// list into the update): any other order reads every registration of the session.
+pub(super) async fn set_watch_time(
+    conn: &impl ConnectionTrait,
+    watch: &[(i64, i64, i64, bool)],
+) -> Result<(), DbErr> {
+    if watch.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from("WITH v (session_id, user_id, seconds, heartbeat) AS (VALUES ");
+    rows(&mut sql, watch, |s, (session, user, seconds, heartbeat)| {
+        let _ = write!(s, "{session}, {user}, {seconds}, {}", boolean(*heartbeat));
+    });
+    sql.push_str(
+        "), w AS MATERIALIZED (SELECT r.id AS id, v.seconds AS seconds \
+           FROM v CROSS JOIN event_tickets t CROSS JOIN session_registrations r \
+           WHERE t.holder_user_id = v.user_id AND r.session_id = v.session_id \
+             AND r.event_ticket_id = t.id AND r.watch_time_seconds <> v.seconds \
+             AND (v.heartbeat OR EXISTS (SELECT 1 FROM session_activities a \
+               WHERE a.session_id = v.session_id AND a.user_id = v.user_id \
+                 AND a.kind IN ('LIVE_HEARTBEAT', 'RECORDING_HEARTBEAT') \
+                 AND a.client_event_id IS NOT NULL))) \
+         UPDATE session_registrations SET watch_time_seconds = w.seconds \
+         FROM w WHERE session_registrations.id = w.id",
+    );
+    conn.execute_raw(statement(conn, sql)).await?;
+    Ok(())
+}
+
+/// Marks the registrations of the viewers (session, user) in those sessions attended.
+/// Only rows not yet attended are updated: the `session_stats` triggers fire for those
+/// alone.
+pub(super) async fn mark_attended(
+    conn: &impl ConnectionTrait,
+    attend: &[(i64, i64)],
+) -> Result<(), DbErr> {
+    if attend.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from("WITH v (session_id, user_id) AS (VALUES ");
+    rows(&mut sql, attend, |s, (session, user)| {
+        let _ = write!(s, "{session}, {user}");
+    });
+    sql.push_str(
+        "), w AS MATERIALIZED (SELECT r.id AS id \
+           FROM v CROSS JOIN event_tickets t CROSS JOIN session_registrations r \
+           WHERE t.holder_user_id = v.user_id AND r.session_id = v.session_id \
+             AND r.event_ticket_id = t.id AND NOT r.attended) \
+         UPDATE session_registrations SET attended = TRUE \
+         FROM w WHERE session_registrations.id = w.id",
+    );
+    conn.execute_raw(statement(conn, sql)).await?;
+    Ok(())
+}
