@@ -1,6 +1,7 @@
 //! Deterministic data sets: the small demo set, and synthetic sets up to a million
 //! registrations for benchmarks, bulk-loaded into an empty database.
 
+mod activity;
 mod bulk;
 mod demo;
 mod synthetic;
@@ -20,6 +21,7 @@ use crate::{
     auth::password,
     entity::{organizer, user},
     progress::Progress,
+    store::activity::{self as ingest, NewActivity},
 };
 
 /// The password of every demo account (and of the accounts that can log in in the
@@ -56,7 +58,11 @@ pub enum OnExisting {
 pub struct NotEmpty;
 
 /// Every table, children before parents, for deleting in an order foreign keys allow.
-const TABLES_CHILDREN_FIRST: [&str; 16] = [
+const TABLES_CHILDREN_FIRST: [&str; 20] = [
+    "session_timeline",
+    "session_video_stats",
+    "session_viewer_stats",
+    "session_view_segments",
     "session_activities",
     "session_registrations",
     "speaker_ticket_types",
@@ -79,7 +85,7 @@ const TABLES_CHILDREN_FIRST: [&str; 16] = [
 pub fn expected_rows(size: Size) -> Option<u64> {
     match size {
         Size::Demo => None,
-        _ => Some(Dimensions::of(size).rows()),
+        _ => Some(Dimensions::of(size).rows() + Dimensions::of(size).activity_rows()),
     }
 }
 
@@ -130,7 +136,7 @@ pub async fn seed(
         }
         let rebuild = detach_indexes(&mut txn).await?;
         let counter_keys = detach_foreign_keys(&mut txn, COUNTER_TABLES).await?;
-        let rows = generate(&mut Sink::Copy(&mut txn), size, &hash, progress).await?;
+        let generated = generate(&mut Sink::Copy(&mut txn), size, &hash, progress).await?;
         sqlx::raw_sql(sqlx::AssertSqlSafe(session_search::fill_text(
             DbBackend::Postgres,
         )))
@@ -172,7 +178,7 @@ pub async fn seed(
         db.execute_unprepared(&format!("VACUUM {}", BULK_TABLES.join(", ")))
             .await
             .context("vacuuming after the load failed")?;
-        return Ok(rows);
+        return Ok(generated.rows + record_activity(db, &generated.activity, progress).await?);
     }
     let txn = db.begin().await?;
     for statement in triggers_off(DbBackend::Sqlite) {
@@ -190,15 +196,22 @@ pub async fn seed(
             }
         }
     }
-    let rows = generate(&mut Sink::Statements(&txn), size, &hash, progress).await?;
+    let rebuild = detach_sqlite_indexes(&txn).await?;
+    let generated = generate(&mut Sink::Statements(&txn), size, &hash, progress).await?;
+    for statement in rebuild {
+        txn.execute_unprepared(&statement)
+            .await
+            .context("rebuilding an index after the load failed")?;
+    }
     for statement in counters_on(DbBackend::Sqlite) {
         txn.execute_unprepared(&statement)
             .await
             .context("computing the session counters after the load failed")?;
     }
     txn.commit().await?;
+    let activity = record_activity(db, &generated.activity, progress).await?;
     db.execute_unprepared("ANALYZE").await?;
-    Ok(rows)
+    Ok(generated.rows + activity)
 }
 
 /// Statements that drop the triggers of the derived tables (the session counters and
@@ -242,6 +255,11 @@ const BULK_TABLES: &[&str] = &[
     "session_speakers",
     "session_sponsors",
     "mux_assets",
+    "session_activities",
+    "session_view_segments",
+    "session_viewer_stats",
+    "session_video_stats",
+    "session_timeline",
 ];
 
 /// Drops the secondary indexes and foreign keys of [`BULK_TABLES`] and returns the
@@ -266,6 +284,44 @@ async fn detach_indexes(txn: &mut sqlx::PgConnection) -> anyhow::Result<Vec<Stri
         rebuild.push(definition);
     }
     rebuild.extend(detach_foreign_keys(txn, BULK_TABLES).await?);
+    Ok(rebuild)
+}
+
+/// The activity log and its derived tables on SQLite: their secondary indexes are
+/// dropped for the load and rebuilt after it. Ten million rows inserted in the log's
+/// order would update the unique index of client event ids (and three others) at
+/// scattered places, row by row; one sort per index after the load is far cheaper.
+const SQLITE_BULK_TABLES: &[&str] = &[
+    "session_activities",
+    "session_view_segments",
+    "session_viewer_stats",
+];
+
+/// Drops the secondary indexes of [`SQLITE_BULK_TABLES`] and returns the statements
+/// that recreate them, read from the catalog (so they match the migrations).
+async fn detach_sqlite_indexes(txn: &impl ConnectionTrait) -> anyhow::Result<Vec<String>> {
+    let tables = SQLITE_BULK_TABLES
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Indexes of constraints (primary keys) have no SQL and stay.
+    let rows = txn
+        .query_all_raw(sea_orm::Statement::from_string(
+            DbBackend::Sqlite,
+            format!(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+                 AND tbl_name IN ({tables}) AND sql IS NOT NULL ORDER BY name"
+            ),
+        ))
+        .await?;
+    let mut rebuild = Vec::with_capacity(rows.len());
+    for row in rows {
+        let name: String = row.try_get("", "name")?;
+        txn.execute_unprepared(&format!("DROP INDEX \"{name}\""))
+            .await?;
+        rebuild.push(row.try_get("", "sql")?);
+    }
     Ok(rebuild)
 }
 
@@ -305,24 +361,63 @@ async fn detach_foreign_keys(
     Ok(rebuild)
 }
 
+/// What [`generate`] wrote, and what is left to write after the commit.
+struct Generated {
+    rows: u64,
+    /// The demo's activity: it goes through `store::activity::record` (the path of
+    /// `recordActivity`), which opens its own transactions.
+    activity: Vec<NewActivity>,
+}
+
 async fn generate(
     sink: &mut Sink<'_>,
     size: Size,
     hash: &str,
     progress: &Progress,
-) -> Result<u64, DbErr> {
+) -> Result<Generated, DbErr> {
     Ok(match size {
         Size::Demo => {
             let data = demo::DemoData::generate(hash);
             data.insert(sink, progress).await?;
-            data.rows()
+            Generated {
+                rows: data.rows(),
+                activity: data.activity().to_vec(),
+            }
         }
         Size::Small | Size::Medium | Size::Large => {
             let dims = Dimensions::of(size);
-            synthetic::insert(sink, &dims, hash, progress).await?;
-            dims.rows()
+            let started = std::time::Instant::now();
+            let activity = synthetic::insert(sink, &dims, hash, progress).await?;
+            tracing::info!(
+                activity_rows = activity,
+                seconds = started.elapsed().as_secs_f64(),
+                "synthetic rows written (before indexes)"
+            );
+            Generated {
+                rows: dims.rows() + activity,
+                activity: Vec::new(),
+            }
         }
     })
+}
+
+/// Records `activity` through the ingestion path, in batches of the API's size.
+async fn record_activity(
+    db: &DatabaseConnection,
+    activity: &[NewActivity],
+    progress: &Progress,
+) -> anyhow::Result<u64> {
+    let mut sessions: Vec<i64> = activity.iter().map(|a| a.session_id).collect();
+    sessions.sort_unstable();
+    sessions.dedup();
+    let sessions = ingest::session_events(db, &sessions).await?;
+    for batch in activity.chunks(1_000) {
+        ingest::record(db, batch, &sessions)
+            .await
+            .context("recording the demo's activity failed")?;
+        progress.inc(batch.len() as u64);
+    }
+    Ok(activity.len() as u64)
 }
 
 /// Seeds the demo data set when the database has no users; returns whether it did.
