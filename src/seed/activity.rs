@@ -727,6 +727,8 @@ pub(super) struct Loader {
     pub events: u64,
     /// Derived rows written (or buffered) so far.
     pub derived: u64,
+    /// Time spent writing them (the rest is generating and deriving).
+    pub writing: std::time::Duration,
 }
 
 impl Loader {
@@ -785,6 +787,7 @@ impl Loader {
         progress: &Progress,
         all: bool,
     ) -> Result<(), DbErr> {
+        let started = std::time::Instant::now();
         let full = |n: usize| n > 0 && (all || n >= FLUSH_ROWS);
         if full(self.log.len()) {
             sink.insert_raw(&self.log, progress).await?;
@@ -806,6 +809,7 @@ impl Loader {
             sink.insert_raw(&self.timeline, progress).await?;
             self.timeline.clear();
         }
+        self.writing += started.elapsed();
         Ok(())
     }
 }

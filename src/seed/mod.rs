@@ -6,6 +6,8 @@ mod bulk;
 mod demo;
 mod synthetic;
 
+use std::time::Instant;
+
 use anyhow::Context;
 use migration::{session_search, session_stats};
 use sea_orm::{
@@ -109,6 +111,11 @@ pub async fn seed(
     if db.get_database_backend() == DbBackend::Postgres {
         // COPY needs the driver's own connection; the whole load is one transaction on it.
         let mut txn = db.get_postgres_connection_pool().begin().await?;
+        // The pool's statement timeout is for requests; one index build over the
+        // activity log of `large` takes longer. The setting ends with the transaction.
+        sqlx::raw_sql("SET LOCAL statement_timeout = 0")
+            .execute(&mut *txn)
+            .await?;
         let has_data: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM organizers)",
         )
@@ -147,12 +154,20 @@ pub async fn seed(
         sqlx::raw_sql("SET LOCAL maintenance_work_mem = '256MB'")
             .execute(&mut *txn)
             .await?;
+        let phase = Instant::now();
         for statement in rebuild {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+            let started = Instant::now();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.as_str()))
                 .execute(&mut *txn)
                 .await
                 .context("rebuilding an index after the load failed")?;
+            tracing::debug!(%statement, seconds = started.elapsed().as_secs_f64(), "rebuilt");
         }
+        tracing::info!(
+            seconds = phase.elapsed().as_secs_f64(),
+            "indexes and foreign keys rebuilt"
+        );
+        let phase = Instant::now();
         sqlx::raw_sql(sqlx::AssertSqlSafe(reset_sequences_sql()))
             .execute(&mut *txn)
             .await?;
@@ -168,16 +183,39 @@ pub async fn seed(
                 .await
                 .context("checking the session counters' foreign keys failed")?;
         }
+        tracing::info!(
+            seconds = phase.elapsed().as_secs_f64(),
+            "session counters computed"
+        );
+        let phase = Instant::now();
         // Fresh statistics, so the first queries after a bulk load get good plans.
         sqlx::raw_sql("ANALYZE").execute(&mut *txn).await?;
         txn.commit().await?;
+        tracing::info!(
+            seconds = phase.elapsed().as_secs_f64(),
+            "analyzed and committed"
+        );
+        let phase = Instant::now();
         // And a visibility map: until a VACUUM, PostgreSQL prices index-only scans as
         // heap reads and planned small sessions' pages as parallel sequential scans of
         // every ticket (80 ms instead of 3: docs/PERFORMANCE.md). VACUUM cannot run in
         // the load's transaction, so it follows it.
-        db.execute_unprepared(&format!("VACUUM {}", BULK_TABLES.join(", ")))
-            .await
-            .context("vacuuming after the load failed")?;
+        // Without the statement timeout too, on a connection closed afterwards rather
+        // than returned to the pool with the setting.
+        let mut conn = db.get_postgres_connection_pool().acquire().await?;
+        conn.close_on_drop();
+        sqlx::raw_sql("SET statement_timeout = 0")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "VACUUM {}",
+            BULK_TABLES.join(", ")
+        )))
+        .execute(&mut *conn)
+        .await
+        .context("vacuuming after the load failed")?;
+        drop(conn);
+        tracing::info!(seconds = phase.elapsed().as_secs_f64(), "vacuumed");
         return Ok(generated.rows + record_activity(db, &generated.activity, progress).await?);
     }
     let txn = db.begin().await?;
@@ -386,7 +424,7 @@ async fn generate(
         }
         Size::Small | Size::Medium | Size::Large => {
             let dims = Dimensions::of(size);
-            let started = std::time::Instant::now();
+            let started = Instant::now();
             let activity = synthetic::insert(sink, &dims, hash, progress).await?;
             tracing::info!(
                 activity_rows = activity,

@@ -656,6 +656,7 @@ async fn insert_registrations(
     let mut loader = Loader::default();
     let mut acts = Vec::new();
     let mut next_id = 1;
+    let started = std::time::Instant::now();
     for (s, &count) in sessions.iter().zip(&counts) {
         let mut registrants = Registrants::new(dims, s, count, next_id);
         next_id += count as i64;
@@ -679,6 +680,13 @@ async fn insert_registrations(
     sink.insert::<session_registration::Entity, _>(&batch, progress)
         .await?;
     loader.flush(sink, progress, true).await?;
+    tracing::info!(
+        events = loader.events,
+        derived_rows = loader.derived,
+        seconds = started.elapsed().as_secs_f64(),
+        writing_seconds = loader.writing.as_secs_f64(),
+        "registrations and activity written"
+    );
     Ok(loader.events + loader.derived)
 }
 
