@@ -333,8 +333,9 @@ impl Telemetry {
 /// What one request may ask of the server. Every rejection names the limit it hit.
 #[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
 pub struct Limits {
-    /// Largest request body, in bytes (413 above it).
-    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 102_400, value_parser = clap::value_parser!(u32).range(1024..))]
+    /// Largest request body, in bytes (413 above it). 1 MiB: a `recordActivity` batch of
+    /// `MAX_ACTIVITY_BATCH` (1,000) events is about 170 KB of JSON.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576, value_parser = clap::value_parser!(u32).range(1024..))]
     pub max_body_bytes: u32,
 
     /// Deepest selection nesting a document may have (GraphiQL's introspection needs 13).
@@ -405,7 +406,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_body_bytes: 102_400,
+            max_body_bytes: 1_048_576,
             max_query_depth: 16,
             max_query_complexity: 50_000,
             max_aliases: 30,

@@ -64,6 +64,10 @@ enum Command {
         /// The file to read; `-` reads standard input.
         file: PathBuf,
     },
+    /// Recompute every figure derived from the activity log (views, watch time, video
+    /// figures, the timeline, registrants' attended and watch time) from the log rows
+    /// with a client event id. Run it while nothing ingests.
+    Rederive,
     /// Export every record as NDJSON (docs/IMPORT.md), parents first, in id order.
     /// Passwords are never exported.
     Export {
@@ -122,6 +126,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Export { output, event }) => {
             export(&cli.config, output.as_deref(), event).await?
         }
+        Some(Command::Rederive) => rederive(&cli.config).await?,
         Some(Command::Schema) => print!("{}", session_analytics::graphql::sdl()),
         Some(Command::Token { email }) => {
             let (db, _, keys) = startup::prepare(&cli.config).await?;
@@ -258,6 +263,18 @@ async fn import(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
         } else {
             counts.join(", ")
         }
+    );
+    Ok(())
+}
+
+async fn rederive(config: &Config) -> anyhow::Result<()> {
+    let (db, _) = startup::open(config).await?;
+    let done = session_analytics::store::activity::rederive(&db).await;
+    db.close().await.ok();
+    let done = done.context("rederiving failed (nothing of the failed chunk was written)")?;
+    println!(
+        "rederived {} session(s) from {} logged event(s)",
+        done.sessions, done.events
     );
     Ok(())
 }

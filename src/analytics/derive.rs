@@ -178,6 +178,51 @@ pub fn slots(views: &[Span]) -> impl Iterator<Item = i64> {
         })
 }
 
+/// The slot ranges `[first, last]` that `views` cover, ascending, overlapping or
+/// touching ranges joined.
+fn slot_ranges(views: &[Span]) -> Vec<(i64, i64)> {
+    let mut ranges: Vec<(i64, i64)> = Vec::with_capacity(views.len());
+    for v in views {
+        let (first, last) = (slot_of(v.start), slot_of(v.end));
+        match ranges.last_mut() {
+            Some(prev) if first <= prev.1 + 1 => prev.1 = prev.1.max(last),
+            _ => ranges.push((first, last)),
+        }
+    }
+    ranges
+}
+
+/// The slots `after` covers and `before` does not, ascending: where a viewer whose
+/// views were `before` and are now `after` (both sorted by start) must be added to the
+/// timeline. Costs the number of views plus the number of new slots, however long the
+/// views are.
+pub fn new_slots(before: &[Span], after: &[Span]) -> Vec<i64> {
+    let old = slot_ranges(before);
+    let mut out = Vec::new();
+    let mut j = 0;
+    for (first, last) in slot_ranges(after) {
+        let mut cursor = first;
+        while j < old.len() && old[j].1 < cursor {
+            j += 1;
+        }
+        let mut k = j;
+        while cursor <= last {
+            match old.get(k) {
+                Some(&(o_first, o_last)) if o_first <= last => {
+                    out.extend(cursor..o_first.max(cursor));
+                    cursor = cursor.max(o_last + 1);
+                    k += 1;
+                }
+                _ => {
+                    out.extend(cursor..=last);
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
 /// How many events of each counted kind a session received.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -639,6 +684,19 @@ mod tests {
                 shuffled.swap(i, (state >> 33) as usize % (i + 1));
             }
             prop_assert_eq!(&merged(&shuffled), &expected);
+        }
+
+        #[test]
+        fn new_slots_are_the_slots_gained(spans in intervals(), more in intervals()) {
+            let before = merge_all(spans.clone());
+            let after = merge_all([spans, more].concat());
+            let had: std::collections::BTreeSet<i64> = slots(&before).collect();
+            let gained: Vec<i64> = slots(&after).filter(|s| !had.contains(s)).collect();
+            prop_assert_eq!(new_slots(&before, &after), gained);
+            // Unrelated views on both sides (not a superset) still give a set difference.
+            let had: std::collections::BTreeSet<i64> = slots(&after).collect();
+            let gained: Vec<i64> = slots(&before).filter(|s| !had.contains(s)).collect();
+            prop_assert_eq!(new_slots(&after, &before), gained);
         }
 
         #[test]

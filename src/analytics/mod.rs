@@ -9,5 +9,5 @@ pub mod derive;
 pub use derive::{
     Counts, HEARTBEAT_SECONDS, Logged, MIN_VIEW_SECONDS, Mode, SessionFigures, Span, TimelineSlot,
     VIEW_GAP_SECONDS, VideoStats, Viewer, Watching, attends, derive_session, is_heartbeat, merge,
-    merge_all, slot_of, slots, span_of, threshold, watching,
+    merge_all, new_slots, slot_of, slots, span_of, threshold, watching,
 };

@@ -21,7 +21,7 @@ use crate::{
 
 /// Refuses the request (`BAD_REQUEST`) if any string it gives holds a NUL character or
 /// has more than `max_chars` characters, naming where: the variable, or the argument and
-/// its position. The string itself is never repeated: it may be 100 KiB long.
+/// its position. The string itself is never repeated: it may be 1 MiB long.
 ///
 /// Variables are checked whether or not the operation uses them, so the answer does not
 /// depend on which operation a document chooses.

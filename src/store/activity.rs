@@ -17,7 +17,7 @@ use crate::{
     entity::enums::ActivityKind,
 };
 
-pub use super::derived::{Rederived, rederive};
+pub use super::rederive::{Rederived, rederive};
 
 /// Attempts of a batch whose transaction PostgreSQL aborted as a deadlock victim or
 /// for a serialization failure: the whole transaction runs again.

@@ -8,6 +8,7 @@ pub mod activity;
 pub mod derived;
 pub mod events;
 pub mod people;
+pub mod rederive;
 pub mod registrants;
 pub mod sessions;
 pub mod sql;

@@ -13,7 +13,10 @@ use sea_orm::{
 use serde_json::Value as J;
 
 use super::format::{Field, Kind, Missing, RecordType, TYPES, by_table, by_tag};
-use crate::{progress::Progress, store::sql::Sql};
+use crate::{
+    progress::Progress,
+    store::{rederive, sql::Sql},
+};
 
 /// Errors listed at most; the rest are only counted.
 pub const MAX_ERRORS: usize = 100;
@@ -21,6 +24,8 @@ pub const MAX_ERRORS: usize = 100;
 const BATCH: usize = 5_000;
 /// Bound values per statement, below SQLite's and PostgreSQL's limits.
 const MAX_PARAMS: usize = 16_000;
+/// The log, whose sessions are rederived after an import.
+const ACTIVITY_TABLE: &str = "session_activities";
 /// Longest accepted line, in bytes.
 const MAX_LINE: usize = 1 << 20;
 
@@ -59,7 +64,10 @@ pub struct ImportSummary {
 }
 
 /// Reads NDJSON records from `input`, validates each, and upserts them by key in one
-/// transaction: either every record is written or, on any error, none.
+/// transaction: either every record is written or, on any error, none. The sessions
+/// the file wrote activity to are then rederived from their whole log in that
+/// transaction ([`rederive::rederive_some`]), so imported activity gives the same
+/// figures as the same activity ingested.
 pub async fn import(
     db: &DatabaseConnection,
     input: impl BufRead,
@@ -72,6 +80,7 @@ pub async fn import(
         errors,
         total_errors,
         counts,
+        activity_sessions,
         ..
     } = importer;
     if let Err(err) = result {
@@ -85,6 +94,7 @@ pub async fn import(
             total: total_errors,
         });
     }
+    rederive::rederive_some(&txn, &activity_sessions).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         reset_sequences(&txn).await?;
     }
@@ -129,6 +139,8 @@ struct Importer<'a> {
     errors: Vec<String>,
     total_errors: usize,
     counts: Vec<u64>,
+    /// Sessions whose log the file changed: rederived at the end.
+    activity_sessions: BTreeSet<i64>,
 }
 
 impl<'a> Importer<'a> {
@@ -141,6 +153,7 @@ impl<'a> Importer<'a> {
             errors: Vec::new(),
             total_errors: 0,
             counts: vec![0; TYPES.len()],
+            activity_sessions: BTreeSet::new(),
         }
     }
 
@@ -274,6 +287,9 @@ impl<'a> Importer<'a> {
             if self.total_errors > 0 {
                 continue;
             }
+            if ty.table == ACTIVITY_TABLE {
+                self.note_activity_sessions(ty, &batch).await?;
+            }
             if let Err(err) = upsert(self.txn, ty, &batch.rows).await {
                 let (first, last) = (
                     batch.lines.first().copied().unwrap_or(0),
@@ -292,6 +308,37 @@ impl<'a> Importer<'a> {
                 }
             } else {
                 self.counts[index] += batch.rows.len() as u64;
+            }
+        }
+        Ok(())
+    }
+
+    /// Notes the sessions of activity `batch` and, for rows it replaces, the sessions
+    /// those rows were logged in (a replaced row may move to another session).
+    async fn note_activity_sessions(
+        &mut self,
+        ty: &RecordType,
+        batch: &Pending,
+    ) -> Result<(), ImportError> {
+        let column = |name: &str| ty.fields.iter().position(|field| field.name == name);
+        let (Some(id), Some(session)) = (column("id"), column("session_id")) else {
+            return Ok(());
+        };
+        let mut ids = Vec::with_capacity(batch.rows.len());
+        for row in &batch.rows {
+            self.activity_sessions.extend(as_i64(&row[session]));
+            ids.extend(as_i64(&row[id]));
+        }
+        for chunk in ids.chunks(MAX_PARAMS) {
+            let mut sql = Sql::new(self.txn.get_database_backend());
+            sql.push(
+                "SELECT DISTINCT session_id FROM session_activities \
+                 WHERE client_event_id IS NOT NULL AND id IN ",
+            )
+            .bind_list(chunk);
+            for row in self.txn.query_all_raw(sql.build()).await? {
+                self.activity_sessions
+                    .insert(row.try_get::<i64>("", "session_id")?);
             }
         }
         Ok(())

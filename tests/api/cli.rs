@@ -10,7 +10,7 @@ use super::helpers::{Scratch, TEST_SECRET};
 
 /// Runs the binary with only `env` in its environment (so the developer's own
 /// settings cannot leak into the test).
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_session-analytics"))
         .env_clear()
         .env("RUST_LOG", "warn")
@@ -20,11 +20,11 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("the binary runs")
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 

@@ -16,18 +16,18 @@ use crate::{
 };
 
 /// An INGEST service account assigned to event A, and one assigned to event C.
-const INGEST_A: (i64, Role) = (50, Role::Ingest);
+pub(crate) const INGEST_A: (i64, Role) = (50, Role::Ingest);
 const INGEST_C: (i64, Role) = (51, Role::Ingest);
 
 /// Registrants of the keynote (FULL_SESSION, event A) with stored figures of zero:
 /// Dave (ticket 1003) and the attendee account (ticket 1006, user 4).
-const DAVE: (i64, i64) = (1003, 103);
-const ANN: (i64, i64) = (1006, 4);
+pub(crate) const DAVE: (i64, i64) = (1003, 103);
+pub(crate) const ANN: (i64, i64) = (1006, 4);
 
 /// The keynote's video is 3,600 s long.
 const VIDEO_SECONDS: f64 = 3600.0;
 
-const RECORD: &str = r#"mutation($events: [ActivityInput!]!) {
+pub(crate) const RECORD: &str = r#"mutation($events: [ActivityInput!]!) {
   recordActivity(events: $events) { received recorded duplicates }
 }"#;
 
@@ -39,7 +39,7 @@ const REGISTRANTS: &str = r#"query {
   }
 }"#;
 
-async fn add_ingest_accounts(db: &DatabaseConnection) {
+pub(crate) async fn add_ingest_accounts(db: &DatabaseConnection) {
     insert::<user::Entity, _>(
         db,
         &[
@@ -74,19 +74,19 @@ async fn add_ingest_accounts(db: &DatabaseConnection) {
     }
 }
 
-async fn spawn() -> TestApp {
+pub(crate) async fn spawn() -> TestApp {
     let app = spawn_with_fixture().await;
     add_ingest_accounts(&app.db).await;
     app
 }
 
 /// The keynote's start plus `seconds`: a time on a slot boundary, in the past.
-fn at(seconds: i64) -> DateTime<Utc> {
+pub(crate) fn at(seconds: i64) -> DateTime<Utc> {
     t(1, 10) + Duration::seconds(seconds)
 }
 
 /// One event of `kind` by ticket `who` in the keynote.
-fn event(id: &str, kind: &str, who: (i64, i64), seconds: i64) -> Value {
+pub(crate) fn event(id: &str, kind: &str, who: (i64, i64), seconds: i64) -> Value {
     json!({
         "id": id,
         "type": kind,
@@ -96,13 +96,17 @@ fn event(id: &str, kind: &str, who: (i64, i64), seconds: i64) -> Value {
     })
 }
 
-fn heartbeat(id: &str, kind: &str, who: (i64, i64), seconds: i64) -> Value {
+pub(crate) fn heartbeat(id: &str, kind: &str, who: (i64, i64), seconds: i64) -> Value {
     let mut e = event(id, kind, who, seconds);
     e["positionSeconds"] = json!(seconds);
     e
 }
 
-async fn record(app: &TestApp, as_: (i64, Role), events: &[Value]) -> crate::helpers::Reply {
+pub(crate) async fn record(
+    app: &TestApp,
+    as_: (i64, Role),
+    events: &[Value],
+) -> crate::helpers::Reply {
     app.query(
         Some(&app.token(as_.0, as_.1)),
         RECORD,
@@ -133,7 +137,7 @@ async fn figures(app: &TestApp, ticket: i64) -> (bool, i64, f64) {
     )
 }
 
-async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+pub(crate) async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
     let backend = db.get_database_backend();
     let row = db
         .query_one_raw(Statement::from_string(backend, sql.to_owned()))
@@ -143,7 +147,7 @@ async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).expect("a count")
 }
 
-async fn ingested_rows(db: &DatabaseConnection) -> i64 {
+pub(crate) async fn ingested_rows(db: &DatabaseConnection) -> i64 {
     count(
         db,
         "SELECT COUNT(*) FROM session_activities WHERE client_event_id IS NOT NULL",
@@ -151,7 +155,7 @@ async fn ingested_rows(db: &DatabaseConnection) -> i64 {
     .await
 }
 
-fn result(reply: &crate::helpers::Reply) -> (i64, i64, i64) {
+pub(crate) fn result(reply: &crate::helpers::Reply) -> (i64, i64, i64) {
     let r = &reply.data()["recordActivity"];
     (
         r["received"].as_i64().expect("received"),
@@ -694,4 +698,36 @@ async fn imported_activity_derives_the_same_figures_as_ingested_and_round_trips(
         .expect("exports");
         assert_eq!(String::from_utf8(out).expect("UTF-8"), exported);
     }
+}
+
+#[tokio::test]
+async fn a_full_batch_of_max_activity_batch_events_passes_every_default_limit() {
+    let app = spawn().await;
+    let max = session_analytics::config::Limits::default().max_activity_batch as usize;
+    let kinds = [
+        "LIVE_HEARTBEAT",
+        "RECORDING_HEARTBEAT",
+        "JOIN",
+        "CHAT_MESSAGE",
+    ];
+    let who = [DAVE, ANN, (1000, 100), (1001, 101), (1002, 102)];
+    // Ids as players make them (UUIDs), so the body has its real size.
+    let events: Vec<Value> = (0..max)
+        .map(|i| {
+            let id = format!("{:08x}-0000-4000-8000-{:012x}", i, i * 7919);
+            heartbeat(&id, kinds[i % 4], who[i % 5], (i as i64) * 3)
+        })
+        .collect();
+    let body = json!({ "query": RECORD, "variables": { "events": events } }).to_string();
+    // Over the old 100 KiB default, within today's 1 MiB.
+    assert!(body.len() > 102_400, "{}", body.len());
+    assert!(body.len() < 1_048_576, "{}", body.len());
+    let reply = record(&app, INGEST_A, &events).await;
+    assert_eq!(
+        result(&reply),
+        (max as i64, max as i64, 0),
+        "{}",
+        reply.body
+    );
+    assert_eq!(ingested_rows(&app.db).await, max as i64);
 }

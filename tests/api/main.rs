@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 mod access;
+mod analytics_derive;
 mod cache;
 mod cli;
 mod conformance;

@@ -233,7 +233,7 @@ async fn small_responses_and_errors_stay_readable() {
     assert!(header(&response, "content-encoding").is_none());
 
     // Over the body limit: a 413 with a GraphQL-shaped body, whatever the encoding.
-    let big = "x".repeat(200 * 1024);
+    let big = "x".repeat(2 * 1024 * 1024);
     let response = app
         .client
         .post(app.url("/graphql"))

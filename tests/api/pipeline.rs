@@ -179,7 +179,8 @@ async fn every_refusal_path_has_the_same_error_shape() {
         "BAD_REQUEST"
     );
 
-    let huge = json!({ "query": format!("{{ viewer {{ email }} }} #{}", "x".repeat(200_000)) });
+    let huge =
+        json!({ "query": format!("{{ viewer {{ email }} }} #{}", "x".repeat(2 * 1024 * 1024)) });
     let answer = post(&app, None, GRAPHQL_RESPONSE, huge).await;
     assert_eq!(
         assert_shape("body limit", &answer, 413, false),

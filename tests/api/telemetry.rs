@@ -123,7 +123,8 @@ async fn every_response_carries_a_request_id() {
     assert_eq!(unauthorized.status(), 401);
     assert_eq!(request_id(&unauthorized), "r-401");
 
-    let big = "x".repeat(200_000);
+    // Over the default body limit (1 MiB).
+    let big = "x".repeat(2 * 1024 * 1024);
     let too_large = post(&app, Some("r-413"), None, &json!({ "query": big })).await;
     assert_eq!(too_large.status(), 413);
     assert_eq!(request_id(&too_large), "r-413");
