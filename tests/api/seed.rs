@@ -9,7 +9,7 @@ use session_analytics::{
     seed::{self, Dimensions, NotEmpty, OnExisting, Size},
 };
 
-use session_analytics::store::derived;
+use session_analytics::store::activity;
 
 use crate::helpers::spawn_app;
 
@@ -287,7 +287,7 @@ async fn seeded_activity_derives_to_the_seeded_figures() {
     }
     assert_eq!(counts, SMALL_ACTIVITY_COUNTS);
     let seeded = derived_rows(&app.db).await;
-    let rederived = derived::rederive(&app.db).await.expect("rederives");
+    let rederived = activity::rederive(&app.db).await.expect("rederives");
     assert_eq!(rederived.events, 156_584);
     let recomputed = derived_rows(&app.db).await;
     if seeded != recomputed {
@@ -383,6 +383,6 @@ async fn the_demo_has_activity_inside_its_sessions_and_figures_to_show() {
 
     // Ingested batch by batch, the figures are those of the whole log.
     let ingested = derived_rows(&app.db).await;
-    derived::rederive(&app.db).await.expect("rederives");
+    activity::rederive(&app.db).await.expect("rederives");
     assert_eq!(ingested, derived_rows(&app.db).await);
 }
