@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    IdenStatic, IntoActiveModel, Iterable, Value, sqlx::PgConnection,
+    IdenStatic, IntoActiveModel, Iterable, Statement, Value, sqlx::PgConnection,
 };
 
 use crate::progress::Progress;
@@ -74,6 +74,91 @@ impl Sink<'_> {
             Sink::Copy(conn) => copy_rows::<E, M>(conn, rows, progress).await,
         }
     }
+}
+
+/// A row the loader writes without going through an entity: the activity log and the
+/// tables derived from it, millions of rows whose conversion to active models and back
+/// to values would cost more than the database's work.
+pub(super) trait RawRow {
+    const TABLE: &'static str;
+    const COLUMNS: &'static [&'static str];
+    /// Appends the row in `COPY`'s text format, without the line end.
+    fn copy_text(&self, out: &mut String);
+    /// Appends the row's values, in [`RawRow::COLUMNS`] order.
+    fn values(&self, out: &mut Vec<Value>);
+}
+
+impl Sink<'_> {
+    /// Writes `rows` (of a [`RawRow`] table) and counts them into `progress`.
+    pub(super) async fn insert_raw<R: RawRow>(
+        &mut self,
+        rows: &[R],
+        progress: &Progress,
+    ) -> Result<(), DbErr> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Sink::Statements(txn) => {
+                let per_statement = rows_per_statement(DbBackend::Sqlite, R::COLUMNS.len());
+                let mut values = Vec::with_capacity(per_statement * R::COLUMNS.len());
+                for chunk in rows.chunks(per_statement) {
+                    let tuple = format!("({})", vec!["?"; R::COLUMNS.len()].join(", "));
+                    let sql = format!(
+                        "INSERT INTO {} ({}) VALUES {}",
+                        R::TABLE,
+                        R::COLUMNS.join(", "),
+                        vec![tuple; chunk.len()].join(", ")
+                    );
+                    values.clear();
+                    for row in chunk {
+                        row.values(&mut values);
+                    }
+                    let statement = Statement::from_sql_and_values(
+                        DbBackend::Sqlite,
+                        sql,
+                        std::mem::take(&mut values),
+                    );
+                    txn.execute_raw(statement).await?;
+                    progress.inc(chunk.len() as u64);
+                }
+                Ok(())
+            }
+            Sink::Copy(conn) => {
+                let statement = format!("COPY {} ({}) FROM STDIN", R::TABLE, R::COLUMNS.join(", "));
+                let failed =
+                    |e: sea_orm::sqlx::Error| DbErr::Custom(format!("COPY into {}: {e}", R::TABLE));
+                let mut copy = conn.copy_in_raw(&statement).await.map_err(failed)?;
+                let mut buffer = String::with_capacity(COPY_BUFFER + 4096);
+                let mut pending = 0u64;
+                for row in rows {
+                    row.copy_text(&mut buffer);
+                    buffer.push('\n');
+                    pending += 1;
+                    if buffer.len() >= COPY_BUFFER {
+                        copy.send(buffer.as_bytes()).await.map_err(failed)?;
+                        buffer.clear();
+                        progress.inc(pending);
+                        pending = 0;
+                    }
+                }
+                if !buffer.is_empty() {
+                    copy.send(buffer.as_bytes()).await.map_err(failed)?;
+                }
+                copy.finish().await.map_err(failed)?;
+                progress.inc(pending);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Appends `value` to a `COPY` text row, after a tab unless it is the first column.
+pub(super) fn copy_field(out: &mut String, first: bool, value: impl std::fmt::Display) {
+    if !first {
+        out.push('\t');
+    }
+    push_display(out, value);
 }
 
 /// Bytes sent per `COPY` message: big enough to amortize the round trip.

@@ -5,7 +5,10 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sea_orm::DbErr;
 
-use super::bulk::Sink;
+use super::{
+    activity::{self, Habits, Registrant, Stage},
+    bulk::Sink,
+};
 
 use crate::{
     entity::{
@@ -14,10 +17,19 @@ use crate::{
             StreamProvider, SubStreamProvider,
         },
         event, event_admin, event_ticket, mux_asset, organizer, organizer_admin, session,
-        session_activity, session_registration, session_speaker, session_sponsor, speaker,
-        speaker_ticket_type, sponsor, ticket_type, user,
+        session_registration, session_speaker, session_sponsor, speaker, speaker_ticket_type,
+        sponsor, ticket_type, user,
     },
     progress::Progress,
+    store::activity::NewActivity,
+};
+
+/// How the demo's viewers behave: their players report once a minute (gaps up to a
+/// minute stay one view), which keeps the demo at a few thousand events.
+const HABITS: Habits = Habits {
+    heartbeat_every: 60,
+    in_person: 0.25,
+    recording: 0.2,
 };
 
 const FIRST_NAMES: &[&str] = &[
@@ -63,7 +75,8 @@ pub(super) struct DemoData {
     sponsors: Vec<sponsor::Model>,
     session_sponsors: Vec<session_sponsor::Model>,
     assets: Vec<mux_asset::Model>,
-    activities: Vec<session_activity::Model>,
+    /// What the registrants did, for `store::activity::record` (see [`DemoData::activity`]).
+    activity: Vec<NewActivity>,
 }
 
 fn at(days: i64, hours: i64) -> DateTime<Utc> {
@@ -76,6 +89,12 @@ fn at(days: i64, hours: i64) -> DateTime<Utc> {
 }
 
 impl DemoData {
+    /// The demo's activity, viewer by viewer, for `store::activity::record` once the
+    /// rows it refers to are committed.
+    pub(super) fn activity(&self) -> &[NewActivity] {
+        &self.activity
+    }
+
     /// How many rows [`DemoData::insert`] writes.
     pub(super) fn rows(&self) -> u64 {
         [
@@ -94,7 +113,6 @@ impl DemoData {
             self.sponsors.len(),
             self.session_sponsors.len(),
             self.assets.len(),
-            self.activities.len(),
         ]
         .iter()
         .sum::<usize>() as u64
@@ -130,7 +148,7 @@ impl DemoData {
             sponsors: Vec::new(),
             session_sponsors: Vec::new(),
             assets: Vec::new(),
-            activities: Vec::new(),
+            activity: Vec::new(),
         };
         let user =
             |id: i64, email: &str, first: &str, last: &str, role: Role, login: bool| user::Model {
@@ -238,6 +256,7 @@ impl DemoData {
             (4, 2, "Contoso Hybrid Work Forum", 21),
         ];
         let (mut session_id, mut ticket_id, mut registration_id) = (0i64, 0i64, 0i64);
+        let (mut viewers, mut acts) = (Vec::new(), Vec::new());
         let (mut speaker_id, mut sponsor_id, mut asset_id, mut tt_id) = (0i64, 0i64, 0i64, 0i64);
         for (event_id, organizer_id, name, day) in events {
             d.events.push(event::Model {
@@ -524,26 +543,52 @@ impl DemoData {
                         attended,
                         watch_time_seconds: watched,
                     });
-                    if attended {
-                        d.activities.push(session_activity::Model {
-                            id: d.activities.len() as i64 + 1,
+                    let viewer = (session_id, holder, t);
+                    viewers.push((viewer, attended, registration_id));
+                }
+                // What they did, from a stream of its own (the rows above stay as they
+                // were before the demo had activity).
+                let stage = Stage {
+                    start: start.timestamp(),
+                    end: (start + Duration::minutes(55)).timestamp(),
+                    video_seconds: video,
+                    chat: true,
+                    qanda: i % 3 != 2,
+                    poll: i % 2 == 0,
+                };
+                let mut acting = StdRng::seed_from_u64(0xDE30 ^ session_id as u64);
+                for ((session_id, user_id, ticket), attended, registration) in viewers.drain(..) {
+                    let r = &mut d.registrations[(registration - 1) as usize];
+                    activity::registrant(
+                        &mut acting,
+                        &stage,
+                        &HABITS,
+                        Registrant {
+                            registered: r.registration_type == RegistrationType::Registered,
+                            attended,
+                            watched: r.watch_time_seconds,
+                        },
+                        &mut acts,
+                    );
+                    // In person: no video watched (what `record` keeps, as an import would).
+                    if !acts.iter().any(|a| {
+                        matches!(
+                            a.kind,
+                            ActivityKind::LiveHeartbeat | ActivityKind::RecordingHeartbeat
+                        )
+                    }) && acts.iter().any(|a| a.kind == ActivityKind::CheckIn)
+                    {
+                        r.watch_time_seconds = 0;
+                    }
+                    for (n, act) in acts.iter().enumerate() {
+                        d.activity.push(NewActivity {
+                            client_event_id: format!("demo-{session_id}-{user_id}-{n}"),
                             session_id,
-                            user_id: holder,
-                            event_ticket_id: Some(t),
-                            kind: ActivityKind::Join,
-                            occurred_at: start,
-                            client_event_id: None,
-                            position_seconds: None,
-                        });
-                        d.activities.push(session_activity::Model {
-                            id: d.activities.len() as i64 + 1,
-                            session_id,
-                            user_id: holder,
-                            event_ticket_id: Some(t),
-                            kind: ActivityKind::Leave,
-                            occurred_at: start + Duration::seconds(i64::from(watched.max(60))),
-                            client_event_id: None,
-                            position_seconds: None,
+                            user_id,
+                            event_ticket_id: Some(ticket),
+                            kind: act.kind,
+                            occurred_at: DateTime::from_timestamp(act.at, 0).unwrap_or_default(),
+                            position_seconds: act.position,
                         });
                     }
                 }
@@ -586,8 +631,6 @@ impl DemoData {
         sink.insert::<session_sponsor::Entity, _>(&self.session_sponsors, progress)
             .await?;
         sink.insert::<mux_asset::Entity, _>(&self.assets, progress)
-            .await?;
-        sink.insert::<session_activity::Entity, _>(&self.activities, progress)
             .await?;
         Ok(())
     }

@@ -1,9 +1,12 @@
 //! Deterministic data sets: the small demo set, and synthetic sets up to a million
 //! registrations for benchmarks, bulk-loaded into an empty database.
 
+mod activity;
 mod bulk;
 mod demo;
 mod synthetic;
+
+use std::time::Instant;
 
 use anyhow::Context;
 use migration::{session_search, session_stats};
@@ -20,6 +23,7 @@ use crate::{
     auth::password,
     entity::{organizer, user},
     progress::Progress,
+    store::activity::{self as ingest, NewActivity},
 };
 
 /// The password of every demo account (and of the accounts that can log in in the
@@ -56,7 +60,11 @@ pub enum OnExisting {
 pub struct NotEmpty;
 
 /// Every table, children before parents, for deleting in an order foreign keys allow.
-const TABLES_CHILDREN_FIRST: [&str; 16] = [
+const TABLES_CHILDREN_FIRST: [&str; 20] = [
+    "session_timeline",
+    "session_video_stats",
+    "session_viewer_stats",
+    "session_view_segments",
     "session_activities",
     "session_registrations",
     "speaker_ticket_types",
@@ -79,7 +87,7 @@ const TABLES_CHILDREN_FIRST: [&str; 16] = [
 pub fn expected_rows(size: Size) -> Option<u64> {
     match size {
         Size::Demo => None,
-        _ => Some(Dimensions::of(size).rows()),
+        _ => Some(Dimensions::of(size).rows() + Dimensions::of(size).activity_rows()),
     }
 }
 
@@ -103,6 +111,11 @@ pub async fn seed(
     if db.get_database_backend() == DbBackend::Postgres {
         // COPY needs the driver's own connection; the whole load is one transaction on it.
         let mut txn = db.get_postgres_connection_pool().begin().await?;
+        // The pool's statement timeout is for requests; one index build over the
+        // activity log of `large` takes longer. The setting ends with the transaction.
+        sqlx::raw_sql("SET LOCAL statement_timeout = 0")
+            .execute(&mut *txn)
+            .await?;
         let has_data: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM organizers)",
         )
@@ -130,7 +143,7 @@ pub async fn seed(
         }
         let rebuild = detach_indexes(&mut txn).await?;
         let counter_keys = detach_foreign_keys(&mut txn, COUNTER_TABLES).await?;
-        let rows = generate(&mut Sink::Copy(&mut txn), size, &hash, progress).await?;
+        let generated = generate(&mut Sink::Copy(&mut txn), size, &hash, progress).await?;
         sqlx::raw_sql(sqlx::AssertSqlSafe(session_search::fill_text(
             DbBackend::Postgres,
         )))
@@ -141,12 +154,20 @@ pub async fn seed(
         sqlx::raw_sql("SET LOCAL maintenance_work_mem = '256MB'")
             .execute(&mut *txn)
             .await?;
+        let phase = Instant::now();
         for statement in rebuild {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+            let started = Instant::now();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.as_str()))
                 .execute(&mut *txn)
                 .await
                 .context("rebuilding an index after the load failed")?;
+            tracing::debug!(%statement, seconds = started.elapsed().as_secs_f64(), "rebuilt");
         }
+        tracing::info!(
+            seconds = phase.elapsed().as_secs_f64(),
+            "indexes and foreign keys rebuilt"
+        );
+        let phase = Instant::now();
         sqlx::raw_sql(sqlx::AssertSqlSafe(reset_sequences_sql()))
             .execute(&mut *txn)
             .await?;
@@ -162,17 +183,40 @@ pub async fn seed(
                 .await
                 .context("checking the session counters' foreign keys failed")?;
         }
+        tracing::info!(
+            seconds = phase.elapsed().as_secs_f64(),
+            "session counters computed"
+        );
+        let phase = Instant::now();
         // Fresh statistics, so the first queries after a bulk load get good plans.
         sqlx::raw_sql("ANALYZE").execute(&mut *txn).await?;
         txn.commit().await?;
+        tracing::info!(
+            seconds = phase.elapsed().as_secs_f64(),
+            "analyzed and committed"
+        );
+        let phase = Instant::now();
         // And a visibility map: until a VACUUM, PostgreSQL prices index-only scans as
         // heap reads and planned small sessions' pages as parallel sequential scans of
         // every ticket (80 ms instead of 3: docs/PERFORMANCE.md). VACUUM cannot run in
         // the load's transaction, so it follows it.
-        db.execute_unprepared(&format!("VACUUM {}", BULK_TABLES.join(", ")))
-            .await
-            .context("vacuuming after the load failed")?;
-        return Ok(rows);
+        // Without the statement timeout too, on a connection closed afterwards rather
+        // than returned to the pool with the setting.
+        let mut conn = db.get_postgres_connection_pool().acquire().await?;
+        conn.close_on_drop();
+        sqlx::raw_sql("SET statement_timeout = 0")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "VACUUM {}",
+            BULK_TABLES.join(", ")
+        )))
+        .execute(&mut *conn)
+        .await
+        .context("vacuuming after the load failed")?;
+        drop(conn);
+        tracing::info!(seconds = phase.elapsed().as_secs_f64(), "vacuumed");
+        return Ok(generated.rows + record_activity(db, &generated.activity, progress).await?);
     }
     let txn = db.begin().await?;
     for statement in triggers_off(DbBackend::Sqlite) {
@@ -190,15 +234,22 @@ pub async fn seed(
             }
         }
     }
-    let rows = generate(&mut Sink::Statements(&txn), size, &hash, progress).await?;
+    let rebuild = detach_sqlite_indexes(&txn).await?;
+    let generated = generate(&mut Sink::Statements(&txn), size, &hash, progress).await?;
+    for statement in rebuild {
+        txn.execute_unprepared(&statement)
+            .await
+            .context("rebuilding an index after the load failed")?;
+    }
     for statement in counters_on(DbBackend::Sqlite) {
         txn.execute_unprepared(&statement)
             .await
             .context("computing the session counters after the load failed")?;
     }
     txn.commit().await?;
+    let activity = record_activity(db, &generated.activity, progress).await?;
     db.execute_unprepared("ANALYZE").await?;
-    Ok(rows)
+    Ok(generated.rows + activity)
 }
 
 /// Statements that drop the triggers of the derived tables (the session counters and
@@ -242,6 +293,11 @@ const BULK_TABLES: &[&str] = &[
     "session_speakers",
     "session_sponsors",
     "mux_assets",
+    "session_activities",
+    "session_view_segments",
+    "session_viewer_stats",
+    "session_video_stats",
+    "session_timeline",
 ];
 
 /// Drops the secondary indexes and foreign keys of [`BULK_TABLES`] and returns the
@@ -266,6 +322,44 @@ async fn detach_indexes(txn: &mut sqlx::PgConnection) -> anyhow::Result<Vec<Stri
         rebuild.push(definition);
     }
     rebuild.extend(detach_foreign_keys(txn, BULK_TABLES).await?);
+    Ok(rebuild)
+}
+
+/// The activity log and its derived tables on SQLite: their secondary indexes are
+/// dropped for the load and rebuilt after it. Ten million rows inserted in the log's
+/// order would update the unique index of client event ids (and three others) at
+/// scattered places, row by row; one sort per index after the load is far cheaper.
+const SQLITE_BULK_TABLES: &[&str] = &[
+    "session_activities",
+    "session_view_segments",
+    "session_viewer_stats",
+];
+
+/// Drops the secondary indexes of [`SQLITE_BULK_TABLES`] and returns the statements
+/// that recreate them, read from the catalog (so they match the migrations).
+async fn detach_sqlite_indexes(txn: &impl ConnectionTrait) -> anyhow::Result<Vec<String>> {
+    let tables = SQLITE_BULK_TABLES
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Indexes of constraints (primary keys) have no SQL and stay.
+    let rows = txn
+        .query_all_raw(sea_orm::Statement::from_string(
+            DbBackend::Sqlite,
+            format!(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+                 AND tbl_name IN ({tables}) AND sql IS NOT NULL ORDER BY name"
+            ),
+        ))
+        .await?;
+    let mut rebuild = Vec::with_capacity(rows.len());
+    for row in rows {
+        let name: String = row.try_get("", "name")?;
+        txn.execute_unprepared(&format!("DROP INDEX \"{name}\""))
+            .await?;
+        rebuild.push(row.try_get("", "sql")?);
+    }
     Ok(rebuild)
 }
 
@@ -305,24 +399,63 @@ async fn detach_foreign_keys(
     Ok(rebuild)
 }
 
+/// What [`generate`] wrote, and what is left to write after the commit.
+struct Generated {
+    rows: u64,
+    /// The demo's activity: it goes through `store::activity::record` (the path of
+    /// `recordActivity`), which opens its own transactions.
+    activity: Vec<NewActivity>,
+}
+
 async fn generate(
     sink: &mut Sink<'_>,
     size: Size,
     hash: &str,
     progress: &Progress,
-) -> Result<u64, DbErr> {
+) -> Result<Generated, DbErr> {
     Ok(match size {
         Size::Demo => {
             let data = demo::DemoData::generate(hash);
             data.insert(sink, progress).await?;
-            data.rows()
+            Generated {
+                rows: data.rows(),
+                activity: data.activity().to_vec(),
+            }
         }
         Size::Small | Size::Medium | Size::Large => {
             let dims = Dimensions::of(size);
-            synthetic::insert(sink, &dims, hash, progress).await?;
-            dims.rows()
+            let started = Instant::now();
+            let activity = synthetic::insert(sink, &dims, hash, progress).await?;
+            tracing::info!(
+                activity_rows = activity,
+                seconds = started.elapsed().as_secs_f64(),
+                "synthetic rows written (before indexes)"
+            );
+            Generated {
+                rows: dims.rows() + activity,
+                activity: Vec::new(),
+            }
         }
     })
+}
+
+/// Records `activity` through the ingestion path, in batches of the API's size.
+async fn record_activity(
+    db: &DatabaseConnection,
+    activity: &[NewActivity],
+    progress: &Progress,
+) -> anyhow::Result<u64> {
+    let mut sessions: Vec<i64> = activity.iter().map(|a| a.session_id).collect();
+    sessions.sort_unstable();
+    sessions.dedup();
+    let sessions = ingest::session_events(db, &sessions).await?;
+    for batch in activity.chunks(1_000) {
+        ingest::record(db, batch, &sessions)
+            .await
+            .context("recording the demo's activity failed")?;
+        progress.inc(batch.len() as u64);
+    }
+    Ok(activity.len() as u64)
 }
 
 /// Seeds the demo data set when the database has no users; returns whether it did.

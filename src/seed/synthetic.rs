@@ -10,7 +10,11 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sea_orm::DbErr;
 
-use super::{Size, bulk::Sink};
+use super::{
+    Size,
+    activity::{self, Act, Habits, Loader, Registrant, Stage, Tally, ViewerRows},
+    bulk::Sink,
+};
 use crate::{
     entity::{
         enums::{
@@ -44,6 +48,11 @@ pub struct Dimensions {
     pub sponsors_per_event: u64,
     pub sponsors_per_session: u64,
     pub assets_per_session: u64,
+    /// Activity events the registrants' activity adds (generated, so written out here
+    /// and checked by a test that generates them).
+    pub activity_events: u64,
+    /// Rows of the tables derived from that activity.
+    pub derived_rows: u64,
 }
 
 /// Users 1 to 5 are the demo's log-in accounts; speakers follow; attendees after them.
@@ -69,6 +78,8 @@ impl Dimensions {
                 sponsors_per_event: 10,
                 sponsors_per_session: 5,
                 assets_per_session: 2,
+                activity_events: 156_584,
+                derived_rows: 26_339,
             },
             Size::Medium => Self {
                 events: 5,
@@ -84,6 +95,8 @@ impl Dimensions {
                 sponsors_per_event: 30,
                 sponsors_per_session: 5,
                 assets_per_session: 2,
+                activity_events: 3_517_490,
+                derived_rows: 598_810,
             },
             Size::Large => Self {
                 events: 10,
@@ -99,6 +112,8 @@ impl Dimensions {
                 sponsors_per_event: 50,
                 sponsors_per_session: 5,
                 assets_per_session: 2,
+                activity_events: 14_631_239,
+                derived_rows: 2_503_123,
             },
         }
     }
@@ -120,7 +135,12 @@ impl Dimensions {
         self.speakers() + self.speakers().div_ceil(2)
     }
 
-    /// Rows of every table together.
+    /// Rows of the activity log and the tables derived from it.
+    pub fn activity_rows(&self) -> u64 {
+        self.activity_events + self.derived_rows
+    }
+
+    /// Rows of every table together, without the activity ([`Dimensions::activity_rows`]).
     pub fn rows(&self) -> u64 {
         let sessions = self.sessions();
         ORGANIZERS
@@ -155,6 +175,12 @@ impl Dimensions {
         } else {
             1 + self.tickets_first_event + (event - 2) * self.tickets_per_other_event
         }
+    }
+
+    /// The holder of the `h`-th ticket (0-based) of `event`: distinct per event, a
+    /// rotation of the attendees.
+    fn holder(&self, event: u64, h: u64) -> u64 {
+        self.first_attendee() + (h + event * 7_919) % self.attendees()
     }
 
     fn first_attendee(&self) -> u64 {
@@ -288,13 +314,14 @@ fn ascii_lower(name: &str) -> String {
         .collect()
 }
 
-/// Writes the data set `dims` into `sink` (an open transaction).
+/// Writes the data set `dims` into `sink` (an open transaction) and returns the rows
+/// of activity (events and derived rows) it wrote besides [`Dimensions::rows`].
 pub(super) async fn insert(
     sink: &mut Sink<'_>,
     dims: &Dimensions,
     password_hash: &str,
     progress: &Progress,
-) -> Result<(), DbErr> {
+) -> Result<u64, DbErr> {
     let created = base() - Duration::days(90);
     let organizers: Vec<_> = ["Northwind Events", "Contoso Conferences"]
         .iter()
@@ -364,7 +391,7 @@ pub(super) async fn insert(
     sink.insert::<session::Entity, _>(&sessions, progress)
         .await?;
     insert_tickets(sink, dims, progress).await?;
-    insert_registrations(sink, dims, &sessions, progress).await?;
+    let activity_rows = insert_registrations(sink, dims, &sessions, progress).await?;
     insert_speakers(sink, dims, progress).await?;
     insert_sponsors(sink, dims, progress).await?;
 
@@ -390,7 +417,7 @@ pub(super) async fn insert(
         .collect();
     sink.insert::<mux_asset::Entity, _>(&assets, progress)
         .await?;
-    Ok(())
+    Ok(activity_rows)
 }
 
 fn event_start(event: u64) -> DateTime<Utc> {
@@ -571,12 +598,10 @@ async fn insert_tickets(
     dims: &Dimensions,
     progress: &Progress,
 ) -> Result<(), DbErr> {
-    let (first_attendee, attendees) = (dims.first_attendee(), dims.attendees());
     let mut batch = Vec::with_capacity(50_000);
     for e in 1..=dims.events {
         let first_tt = (e - 1) * TICKET_TYPES_PER_EVENT + 1;
-        // Distinct holders per event: a rotation of the attendees.
-        let holder = |h: u64| first_attendee + (h + e * 7_919) % attendees;
+        let holder = |h: u64| dims.holder(e, h);
         for h in 0..dims.tickets_of(e) {
             // Every tenth ticket was bought by a colleague (a group purchase).
             let purchaser = if h % 10 == 9 {
@@ -604,18 +629,94 @@ async fn insert_tickets(
         .await
 }
 
+/// How the synthetic sets' viewers behave. Players report every 30 s: the views and
+/// seconds are those of a 10-second player (gaps up to a minute stay one view), with a
+/// third of the events, which keeps `large` at about 10 million.
+const HABITS: Habits = Habits {
+    heartbeat_every: 30,
+    in_person: 0.2,
+    recording: 0.15,
+};
+
+/// The prefix of the seeded events' client ids.
+const EVENT_ID_PREFIX: &str = "seed";
+
+/// Writes the registrations, and with them the activity of each registrant and the
+/// figures derived from it (see [`activity`]): a registrant's rollups (`attended`,
+/// `watch_time_seconds`) follow their activity, as ingestion would have left them.
+/// Returns the activity rows written (events and derived rows).
 async fn insert_registrations(
     sink: &mut Sink<'_>,
     dims: &Dimensions,
     sessions: &[session::Model],
     progress: &Progress,
-) -> Result<(), DbErr> {
+) -> Result<u64, DbErr> {
     let counts = dims.registrants_per_session();
     let mut batch = Vec::with_capacity(50_000);
-    let mut id = 0i64;
+    let mut loader = Loader::default();
+    let mut acts = Vec::new();
+    let mut next_id = 1;
+    let started = std::time::Instant::now();
     for (s, &count) in sessions.iter().zip(&counts) {
-        let e = s.event_id as u64;
-        let tickets = dims.tickets_of(e);
+        let mut registrants = Registrants::new(dims, s, count, next_id);
+        next_id += count as i64;
+        while let Some(r) = registrants.next(&mut acts) {
+            loader.viewer(
+                EVENT_ID_PREFIX,
+                (s.id, r.holder, r.registration.event_ticket_id),
+                &acts,
+                r.derived,
+            );
+            batch.push(r.registration);
+            if batch.len() >= 50_000 {
+                sink.insert::<session_registration::Entity, _>(&batch, progress)
+                    .await?;
+                batch.clear();
+            }
+            loader.flush(sink, progress, false).await?;
+        }
+        loader.session(registrants.tally);
+    }
+    sink.insert::<session_registration::Entity, _>(&batch, progress)
+        .await?;
+    loader.flush(sink, progress, true).await?;
+    tracing::info!(
+        events = loader.events,
+        derived_rows = loader.derived,
+        seconds = started.elapsed().as_secs_f64(),
+        writing_seconds = loader.writing.as_secs_f64(),
+        "registrations and activity written"
+    );
+    Ok(loader.events + loader.derived)
+}
+
+/// One registration with its registrant's activity.
+struct Registered {
+    registration: session_registration::Model,
+    holder: i64,
+    derived: ViewerRows,
+}
+
+/// The registrations of one session, one at a time, with each registrant's activity
+/// and its derived rows (the session's figures add up in `tally`).
+struct Registrants<'a> {
+    dims: &'a Dimensions,
+    session: &'a session::Model,
+    stage: Stage,
+    tally: Tally,
+    rng: StdRng,
+    viewers: StdRng,
+    attendance: f64,
+    interest: f64,
+    offset: u64,
+    n: u64,
+    count: u64,
+    first_id: i64,
+}
+
+impl<'a> Registrants<'a> {
+    fn new(dims: &'a Dimensions, s: &'a session::Model, count: u64, first_id: i64) -> Self {
+        let tickets = dims.tickets_of(s.event_id as u64);
         let mut rng = StdRng::seed_from_u64(SEED ^ (s.id as u64).wrapping_mul(0x9E37_79B9));
         // Attendance between 30 % and 60 %, interest-only between 10 % and 30 %.
         let attendance = rng.random_range(0.3..0.6);
@@ -626,18 +727,65 @@ async fn insert_registrations(
         } else {
             rng.random_range(0..tickets)
         };
-        for n in 0..count {
-            id += 1;
-            let ticket = dims.first_ticket(e) + (offset + n) % tickets;
-            let interested = rng.random_bool(interest);
-            let attended = !interested && rng.random_bool(attendance);
-            let watched = match (attended, s.duration_seconds) {
-                (true, Some(length)) => watch_time(&mut rng, length),
-                _ => 0,
-            };
-            // Most register in the last days, a few weeks ahead.
-            let lead = rng.random::<f64>().powi(2) * 30.0 * 24.0 * 60.0;
-            batch.push(session_registration::Model {
+        Self {
+            dims,
+            session: s,
+            stage: stage_of(s),
+            tally: Tally::new(s.id, s.duration_seconds),
+            rng,
+            // A stream of its own, so the registrations stay those of the sets
+            // before they had activity.
+            viewers: StdRng::seed_from_u64(SEED ^ 0xAC7 ^ (s.id as u64).wrapping_mul(0x2545_F491)),
+            attendance,
+            interest,
+            offset,
+            n: 0,
+            count,
+            first_id,
+        }
+    }
+
+    /// The next registration; its registrant's events are left in `acts`.
+    fn next(&mut self, acts: &mut Vec<Act>) -> Option<Registered> {
+        if self.n == self.count {
+            return None;
+        }
+        let (s, dims, rng) = (self.session, self.dims, &mut self.rng);
+        let e = s.event_id as u64;
+        let h = (self.offset + self.n) % dims.tickets_of(e);
+        let ticket = dims.first_ticket(e) + h;
+        let id = self.first_id + self.n as i64;
+        self.n += 1;
+        let interested = rng.random_bool(self.interest);
+        let mut attended = !interested && rng.random_bool(self.attendance);
+        let mut watched = match (attended, s.duration_seconds) {
+            (true, Some(length)) => watch_time(rng, length),
+            _ => 0,
+        };
+        // Most register in the last days, a few weeks ahead.
+        let lead = rng.random::<f64>().powi(2) * 30.0 * 24.0 * 60.0;
+        activity::registrant(
+            &mut self.viewers,
+            &self.stage,
+            &HABITS,
+            Registrant {
+                registered: !interested,
+                attended,
+                watched,
+            },
+            acts,
+        );
+        let holder = dims.holder(e, h) as i64;
+        let derived = self.tally.add(holder, acts);
+        attended |= derived.attends;
+        watched = match derived.watch_seconds {
+            Some(seconds) => seconds,
+            // Came in person: no video watched (a stored figure, as imported).
+            None if derived.attends => 0,
+            None => watched,
+        };
+        Some(Registered {
+            registration: session_registration::Model {
                 id,
                 session_id: s.id,
                 event_ticket_id: ticket as i64,
@@ -649,16 +797,23 @@ async fn insert_registrations(
                 registered_at: s.start_time - Duration::minutes(10 + lead as i64),
                 attended,
                 watch_time_seconds: watched,
-            });
-            if batch.len() >= 50_000 {
-                sink.insert::<session_registration::Entity, _>(&batch, progress)
-                    .await?;
-                batch.clear();
-            }
-        }
+            },
+            holder,
+            derived,
+        })
     }
-    sink.insert::<session_registration::Entity, _>(&batch, progress)
-        .await
+}
+
+/// A session as the activity generator sees it.
+fn stage_of(s: &session::Model) -> Stage {
+    Stage {
+        start: s.start_time.timestamp(),
+        end: s.end_time.timestamp(),
+        video_seconds: s.duration_seconds,
+        chat: s.enable_chat,
+        qanda: s.enable_qanda,
+        poll: s.enable_poll,
+    }
 }
 
 /// Seconds watched of a `length`-second video: a quarter drop out early, half stay for
@@ -794,6 +949,23 @@ async fn insert_sponsors(
         .await
 }
 
+/// Events and derived rows of the data set `dims`, generated without a database.
+#[cfg(test)]
+fn activity_rows(dims: &Dimensions) -> (u64, u64) {
+    let counts = dims.registrants_per_session();
+    let mut loader = Loader::default();
+    let mut acts = Vec::new();
+    let sessions = sessions(dims);
+    for (s, &count) in sessions.iter().zip(&counts) {
+        let mut registrants = Registrants::new(dims, s, count, 1);
+        while let Some(r) = registrants.next(&mut acts) {
+            loader.count(acts.len(), r.derived);
+        }
+        loader.session_count(registrants.tally);
+    }
+    (loader.events, loader.derived)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -826,8 +998,36 @@ mod tests {
         assert!(d.registrations >= 1_000_000);
         assert_eq!(d.big_session, 100_000);
         assert_eq!(d.reference_session, 1_000);
+        assert!(d.activity_events >= 10_000_000);
         // The totals README.md and docs/PERFORMANCE.md quote.
         assert_eq!(d.rows(), 1_616_555);
         assert_eq!(Dimensions::of(Size::Medium).rows(), 382_430);
+    }
+}
+
+#[cfg(test)]
+mod activity_counts {
+    use super::*;
+
+    fn check(size: Size) {
+        let dims = Dimensions::of(size);
+        let (events, derived) = activity_rows(&dims);
+        assert_eq!(
+            (events, derived),
+            (dims.activity_events, dims.derived_rows),
+            "{size:?}"
+        );
+    }
+
+    #[test]
+    fn small_has_the_activity_it_declares() {
+        check(Size::Small);
+    }
+
+    #[test]
+    #[ignore = "generates 18 million events and rows: seconds in release, minutes in debug"]
+    fn medium_and_large_have_the_activity_they_declare() {
+        check(Size::Medium);
+        check(Size::Large);
     }
 }
