@@ -20,7 +20,7 @@ use super::{
     registrants::{
         self, RegistrantFilter, RegistrantKey, RegistrantOrder, RegistrantPageArgs, RegistrantRow,
     },
-    sessions::{self, SessionFilter, SessionPageArgs},
+    sessions::{self, SessionFilter, SessionKey, SessionOrder, SessionPageArgs},
     sql::Sql,
 };
 use crate::entity::session;
@@ -95,11 +95,17 @@ pub async fn session_page(
 ) -> Result<Vec<session::Model>, DbErr> {
     let args = SessionPageArgs {
         filter: SessionFilter::default(),
-        after,
+        order: SessionOrder::DEFAULT,
+        after: after.map(|(at, id)| (SessionKey::Time(at), id)),
         limit,
     };
     let mut pages = sessions::pages(db, &[event_id], &args).await?;
-    Ok(pages.remove(&event_id).unwrap_or_default())
+    Ok(pages
+        .remove(&event_id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|row| row.session)
+        .collect())
 }
 
 /// A session's video figures (`session_video_stats`); all zero without a row.

@@ -6,7 +6,8 @@ use std::{
 };
 
 use sea_orm::{
-    ActiveEnum, ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait,
+    ActiveEnum, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    Statement, TransactionTrait,
 };
 
 use super::derived::{
@@ -42,7 +43,9 @@ pub struct Rederived {
 /// counted in a session before that session is rederived and so be counted twice.
 pub async fn rederive(db: &DatabaseConnection) -> Result<Rederived, DbErr> {
     let backend = db.get_database_backend();
-    let sizes = db
+    let txn = db.begin().await?;
+    no_statement_timeout(&txn).await?;
+    let sizes = txn
         .query_all_raw(Statement::from_string(
             backend,
             "SELECT session_id, COUNT(*) AS n FROM session_activities \
@@ -57,7 +60,6 @@ pub async fn rederive(db: &DatabaseConnection) -> Result<Rederived, DbErr> {
             ))
         })
         .collect::<Result<Vec<_>, DbErr>>()?;
-    let txn = db.begin().await?;
     for table in [
         "session_view_segments",
         "session_viewer_stats",
@@ -74,11 +76,23 @@ pub async fn rederive(db: &DatabaseConnection) -> Result<Rederived, DbErr> {
     let mut done = Rederived::default();
     for chunk in chunks(&sizes) {
         let txn = db.begin().await?;
+        no_statement_timeout(&txn).await?;
         done.events += rederive_sessions(&txn, chunk).await?;
         txn.commit().await?;
         done.sessions += chunk.len() as u64;
     }
     Ok(done)
+}
+
+/// Lifts PostgreSQL's per-statement time limit for the rest of the transaction: a
+/// rederive is maintenance, not a request, and scanning a log of millions of rows
+/// takes longer than the pool's `STATEMENT_TIMEOUT_MS` allows a request.
+async fn no_statement_timeout(txn: &DatabaseTransaction) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+            .await?;
+    }
+    Ok(())
 }
 
 /// Rederives `sessions` (chunked by their size in the log) on `conn`, inside the
