@@ -445,6 +445,9 @@ async fn record_activity(
     activity: &[NewActivity],
     progress: &Progress,
 ) -> anyhow::Result<u64> {
+    if activity.is_empty() {
+        return Ok(0);
+    }
     let mut sessions: Vec<i64> = activity.iter().map(|a| a.session_id).collect();
     sessions.sort_unstable();
     sessions.dedup();
@@ -455,8 +458,31 @@ async fn record_activity(
             .context("recording the demo's activity failed")?;
         progress.inc(batch.len() as u64);
     }
-    Ok(activity.len() as u64)
+    // The rows the derivation wrote count too, as they do for the synthetic sets.
+    let mut derived = 0;
+    for table in DERIVED_TABLES {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await?;
+        derived += row
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0) as u64;
+    }
+    progress.inc(derived);
+    Ok(activity.len() as u64 + derived)
 }
+
+/// The tables derived from the activity log.
+const DERIVED_TABLES: [&str; 4] = [
+    "session_view_segments",
+    "session_viewer_stats",
+    "session_video_stats",
+    "session_timeline",
+];
 
 /// Seeds the demo data set when the database has no users; returns whether it did.
 pub async fn seed_demo_if_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {

@@ -66,9 +66,11 @@ pub async fn rederive(db: &DatabaseConnection) -> Result<Rederived, DbErr> {
         "session_timeline",
         "session_video_stats",
     ] {
+        // An anti-join on the log's session index: `NOT IN` over a log of millions of
+        // rows wants a hashed subplan that does not fit the default `work_mem`.
         txn.execute_unprepared(&format!(
-            "DELETE FROM {table} WHERE session_id NOT IN (SELECT session_id FROM \
-             session_activities WHERE client_event_id IS NOT NULL)"
+            "DELETE FROM {table} WHERE NOT EXISTS (SELECT 1 FROM session_activities a \
+             WHERE a.session_id = {table}.session_id AND a.client_event_id IS NOT NULL)"
         ))
         .await?;
     }
