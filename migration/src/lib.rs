@@ -3,6 +3,7 @@
 pub use sea_orm_migration::prelude::*;
 
 pub mod activity;
+pub mod activity_log;
 pub mod analytics;
 pub mod cache_generation;
 mod m20261128_000001_create_tables;
@@ -13,6 +14,7 @@ mod m20261128_000005_user_search;
 mod m20261128_000006_session_search;
 mod m20261204_000007_activity_ingest;
 mod m20261204_000008_activity_analytics;
+mod m20261205_000009_ingest_speed;
 pub mod session_search;
 pub mod session_stats;
 mod triggers;
@@ -44,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_session_search::Migration),
             Box::new(m20261204_000007_activity_ingest::Migration),
             Box::new(m20261204_000008_activity_analytics::Migration),
+            Box::new(m20261205_000009_ingest_speed::Migration),
         ]
     }
 }

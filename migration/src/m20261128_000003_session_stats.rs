@@ -21,7 +21,7 @@ impl MigrationTrait for Migration {
             .iter()
             .chain(session_stats::RECOMPUTE)
             .map(|s| (*s).to_owned())
-            .chain(session_stats::create_triggers(backend))
+            .chain(session_stats::migration_3_triggers(backend, true))
             .chain([DROP_COUNTS_INDEX.to_owned()])
             .collect::<Vec<_>>();
         execute_all(manager, statements).await
@@ -29,9 +29,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
-        let statements = session_stats::drop_triggers(backend)
+        let statements = session_stats::migration_3_triggers(backend, false)
             .into_iter()
-            .chain(session_stats::drop_functions(backend))
             .chain(session_stats::DROP_TABLES.iter().map(|s| (*s).to_owned()))
             .chain([CREATE_COUNTS_INDEX.to_owned()])
             .collect::<Vec<_>>();

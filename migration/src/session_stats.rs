@@ -144,6 +144,89 @@ fn triggers() -> Vec<Trigger> {
     ]
 }
 
+/// What the registration update trigger of migration 3 became in migration 9: two
+/// triggers. An update that only marks a registration attended (or not), the one an
+/// activity batch makes for each new attendee, moves the attended counters alone: one
+/// counter update instead of the general trigger's two (take the row off, put it back),
+/// which also woke `session_search_fill` on every call. Any other change of a counted
+/// column takes the general path as before; an update changing none of them fires
+/// nothing (its counters cannot move).
+fn split_update_triggers() -> Vec<Trigger> {
+    const SAME_KEY: &str = "OLD.session_id = NEW.session_id \
+        AND OLD.event_ticket_id = NEW.event_ticket_id \
+        AND OLD.registration_type = NEW.registration_type";
+    vec![
+        // A new name rather than the old one re-created: SQLite refused to create a
+        // trigger under the name just dropped in the same migration.
+        Trigger {
+            name: "session_stats_registration_change",
+            when: "AFTER UPDATE OF session_id, event_ticket_id, registration_type, attended \
+                   ON session_registrations",
+            only_if: Some(format!("NOT ({SAME_KEY})")),
+            body: [on("OLD", REMOVE_REGISTRATION), on("NEW", ADD_REGISTRATION)].concat(),
+            before: false,
+        },
+        Trigger {
+            name: "session_stats_registration_attend",
+            when: "AFTER UPDATE OF attended ON session_registrations",
+            only_if: Some(format!("{SAME_KEY} AND OLD.attended <> NEW.attended")),
+            body: [on("OLD", UNATTEND), on("NEW", ATTEND)].concat(),
+            before: false,
+        },
+    ]
+}
+
+/// Registration `NEW` became attended.
+const ATTEND: &[&str] = &[
+    "UPDATE session_stats SET attended = attended + 1, \
+     attendees = attendees + CASE WHEN NOT EXISTS (\
+       SELECT 1 FROM session_attendance a WHERE a.session_id = $ROW.session_id \
+       AND a.holder_user_id = $HOLDER) THEN 1 ELSE 0 END \
+     WHERE $ROW.attended AND session_id = $ROW.session_id",
+    "INSERT INTO session_attendance (session_id, holder_user_id, registrations) \
+     SELECT $ROW.session_id, t.holder_user_id, 1 FROM event_tickets t \
+     WHERE t.id = $ROW.event_ticket_id AND $ROW.attended \
+     ON CONFLICT (session_id, holder_user_id) \
+     DO UPDATE SET registrations = session_attendance.registrations + 1",
+];
+
+/// Registration `OLD` was attended and is no longer.
+const UNATTEND: &[&str] = &[
+    "UPDATE session_attendance SET registrations = registrations - 1 \
+     WHERE $ROW.attended AND session_id = $ROW.session_id AND holder_user_id = $HOLDER",
+    "UPDATE session_stats SET attended = attended - 1, \
+     attendees = attendees - CASE WHEN EXISTS (\
+       SELECT 1 FROM session_attendance a WHERE a.session_id = $ROW.session_id \
+       AND a.holder_user_id = $HOLDER AND a.registrations <= 0) THEN 1 ELSE 0 END \
+     WHERE $ROW.attended AND session_id = $ROW.session_id",
+    "DELETE FROM session_attendance WHERE $ROW.attended AND session_id = $ROW.session_id \
+     AND holder_user_id = $HOLDER AND registrations <= 0",
+];
+
+/// Migration 3's registration update trigger, alone.
+fn original_update_trigger() -> Vec<Trigger> {
+    triggers()
+        .into_iter()
+        .filter(|t| t.name == "session_stats_registration_update")
+        .collect()
+}
+
+/// Migration 9: the registration update trigger split in two ([`split_update_triggers`]).
+pub fn split_registration_update(backend: DbBackend) -> Vec<String> {
+    let mut out = triggers::drop(backend, original_update_trigger());
+    out.extend(triggers::drop_functions(backend, original_update_trigger()));
+    out.extend(triggers::create(backend, split_update_triggers()));
+    out
+}
+
+/// Undoes [`split_registration_update`].
+pub fn join_registration_update(backend: DbBackend) -> Vec<String> {
+    let mut out = triggers::drop(backend, split_update_triggers());
+    out.extend(triggers::drop_functions(backend, split_update_triggers()));
+    out.extend(triggers::create(backend, original_update_trigger()));
+    out
+}
+
 /// The tables and indexes the counters live in. Their foreign keys are checked at
 /// commit: when a session goes, PostgreSQL may run its registrations' delete triggers
 /// after the session row is gone, and their update of a counter row (deleted later in the
@@ -194,18 +277,36 @@ pub const RECOMPUTE: &[&str] = &[
      WHERE r.attended GROUP BY r.session_id, t.holder_user_id",
 ];
 
-/// Statements that create the triggers (and on PostgreSQL their functions).
+/// The triggers as the latest migration left them: migration 3's, with the
+/// registration update split by migration 9.
+fn current_triggers() -> Vec<Trigger> {
+    triggers()
+        .into_iter()
+        .filter(|t| t.name != "session_stats_registration_update")
+        .chain(split_update_triggers())
+        .collect()
+}
+
+/// Statements that create the triggers (and on PostgreSQL their functions), as the
+/// latest migration defines them: what a bulk load that dropped them puts back.
 pub fn create_triggers(backend: DbBackend) -> Vec<String> {
-    triggers::create(backend, triggers())
+    triggers::create(backend, current_triggers())
 }
 
 /// Statements that drop the triggers (the PostgreSQL functions stay; they are replaced
 /// when the triggers are created again).
 pub fn drop_triggers(backend: DbBackend) -> Vec<String> {
-    triggers::drop(backend, triggers())
+    triggers::drop(backend, current_triggers())
 }
 
-/// Statements that drop the PostgreSQL trigger functions (after the triggers).
-pub fn drop_functions(backend: DbBackend) -> Vec<String> {
-    triggers::drop_functions(backend, triggers())
+/// Migration 3's triggers, which that migration creates and drops: later migrations
+/// change them, and each undoes its own change first.
+pub fn migration_3_triggers(backend: DbBackend, create: bool) -> Vec<String> {
+    if create {
+        triggers::create(backend, triggers())
+    } else {
+        let mut out = triggers::drop(backend, triggers());
+        out.extend(triggers::drop_functions(backend, triggers()));
+        out
+    }
 }

@@ -6,11 +6,11 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
 
 use super::{
     derived::{self, Fresh},
-    sql::Sql,
+    sql::{Column, Sql},
 };
 use crate::{
     analytics::{self, Logged},
@@ -63,9 +63,9 @@ pub async fn session_events(
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(
         "SELECT s.id AS id, s.event_id AS event_id, e.created_at AS created_at, \
-         s.duration_seconds AS duration_seconds FROM sessions s JOIN events e ON e.id = s.event_id WHERE s.id IN ",
+         s.duration_seconds AS duration_seconds FROM sessions s JOIN events e ON e.id = s.event_id WHERE ",
     )
-    .bind_list(ids);
+    .push_in("s.id", ids);
     let mut found = HashMap::with_capacity(ids.len());
     for row in db.query_all_raw(sql.build()).await? {
         found.insert(
@@ -89,13 +89,17 @@ pub async fn tickets(
     events: &[i64],
 ) -> Result<Vec<Ticket>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT id, event_id, holder_user_id FROM event_tickets WHERE id IN ")
-        .bind_list(ticket_ids)
-        .push(" OR (holder_user_id IN ")
-        .bind_list(holders)
-        .push(" AND event_id IN ")
-        .bind_list(events)
-        .push(") ORDER BY id");
+    sql.push("SELECT id, event_id, holder_user_id FROM event_tickets WHERE ")
+        .push_in("id", ticket_ids);
+    // Most batches name tickets only: no second branch for the planner to weigh.
+    if !holders.is_empty() {
+        sql.push(" OR (")
+            .push_in("holder_user_id", holders)
+            .push(" AND ")
+            .push_in("event_id", events)
+            .push(")");
+    }
+    sql.push(" ORDER BY id");
     db.query_all_raw(sql.build())
         .await?
         .into_iter()
@@ -171,31 +175,82 @@ async fn record_once(
 ) -> Result<u64, DbErr> {
     let txn = db.begin().await?;
     let mut new_ids: HashSet<String> = HashSet::with_capacity(sorted.len());
-    for chunk in sorted.chunks(MAX_PARAMS / COLUMN_COUNT) {
-        let mut sql = Sql::new(txn.get_database_backend());
-        sql.push(&format!(
-            "INSERT INTO session_activities ({COLUMNS}) VALUES "
-        ));
-        for (i, e) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .bind(e.client_event_id.clone())
-                .push(", ")
-                .bind(e.session_id)
-                .push(", ")
-                .bind(e.user_id)
-                .push(", ")
-                .bind(e.event_ticket_id)
-                .push(", ")
-                .bind(sea_orm::ActiveEnum::to_value(&e.kind))
-                .push(", ")
-                .bind(e.occurred_at)
-                .push(", ")
-                .bind(e.position_seconds)
-                .push(")");
-        }
-        sql.push(" ON CONFLICT (client_event_id) DO NOTHING RETURNING client_event_id");
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // One statement, one array per column: its text never changes, so it is
+        // prepared once per connection. Absent tickets and positions travel as 0 and
+        // -1 (ids are positive, positions were checked not negative), times as
+        // microseconds since 1970.
+        let mut sql = Sql::new(DbBackend::Postgres);
+        sql.push("WITH ")
+            .push_list(
+                "n",
+                &[
+                    (
+                        "client_event_id",
+                        Column::Text(sorted.iter().map(|e| e.client_event_id.clone()).collect()),
+                    ),
+                    ("session_id", Column::Int(sorted.iter().map(|e| e.session_id).collect())),
+                    ("user_id", Column::Int(sorted.iter().map(|e| e.user_id).collect())),
+                    (
+                        "ticket",
+                        Column::Int(sorted.iter().map(|e| e.event_ticket_id.unwrap_or(0)).collect()),
+                    ),
+                    (
+                        "kind",
+                        Column::Text(sorted.iter().map(|e| e.kind.to_value()).collect()),
+                    ),
+                    (
+                        "at_us",
+                        Column::Int(sorted.iter().map(|e| e.occurred_at.timestamp_micros()).collect()),
+                    ),
+                    (
+                        "position",
+                        Column::Int(
+                            sorted
+                                .iter()
+                                .map(|e| e.position_seconds.map_or(-1, i64::from))
+                                .collect(),
+                        ),
+                    ),
+                ],
+            )
+            .push(&format!(
+                " INSERT INTO session_activities ({COLUMNS}) \
+                 SELECT client_event_id, session_id, user_id, NULLIF(ticket, 0), kind, \
+                   TIMESTAMPTZ 'epoch' + at_us * INTERVAL '1 microsecond', \
+                   NULLIF(position, -1)::int4 \
+                 FROM n ON CONFLICT (client_event_id) DO NOTHING RETURNING client_event_id"
+            ));
         for row in txn.query_all_raw(sql.build()).await? {
             new_ids.insert(row.try_get("", "client_event_id")?);
+        }
+    } else {
+        for chunk in sorted.chunks(MAX_PARAMS / COLUMN_COUNT) {
+            let mut sql = Sql::new(txn.get_database_backend());
+            sql.push(&format!(
+                "INSERT INTO session_activities ({COLUMNS}) VALUES "
+            ));
+            for (i, e) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" })
+                    .bind(e.client_event_id.clone())
+                    .push(", ")
+                    .bind(e.session_id)
+                    .push(", ")
+                    .bind(e.user_id)
+                    .push(", ")
+                    .bind(e.event_ticket_id)
+                    .push(", ")
+                    .bind(e.kind.to_value())
+                    .push(", ")
+                    .bind(e.occurred_at)
+                    .push(", ")
+                    .bind(e.position_seconds)
+                    .push(")");
+            }
+            sql.push(" ON CONFLICT (client_event_id) DO NOTHING RETURNING client_event_id");
+            for row in txn.query_all_raw(sql.build()).await? {
+                new_ids.insert(row.try_get("", "client_event_id")?);
+            }
         }
     }
     let fresh: Vec<Fresh> = sorted

@@ -1,21 +1,21 @@
 //! Writes of the tables derived from the activity log: a newly logged batch applied incrementally, and the statements it shares with [`super::rederive`].
 //!
 //! Both paths use the rules of [`crate::analytics::derive`], so an ingested, an
-//! imported and a rederived log give the same figures. Every value written here is an
-//! integer or a boolean computed in Rust, so the multi-row statements carry them as
-//! literals: a statement holds any number of rows (no bound-parameter limit), which is
-//! what keeps the statements per batch constant whatever its size.
+//! imported and a rederived log give the same figures. The multi-row statements read
+//! their rows as a list ([`Sql::push_list`]: one array per column on PostgreSQL,
+//! literals on SQLite), so a statement holds any number of rows (no bound-parameter
+//! limit), which keeps the statements per batch constant whatever its size, and on
+//! PostgreSQL its text is the same every time, so it is prepared once.
 
-use std::{
-    collections::{BTreeMap, BTreeSet, HashMap},
-    fmt::Write as _,
-};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
+
+use super::sql::{Column, Sql};
 
 use crate::{
-    analytics::{self, Counts, Logged, Mode, Span, TimelineSlot, VideoStats, Watching},
+    analytics::{self, Logged, Mode, Span, TimelineSlot, VideoStats, Watching},
     entity::enums::ActivityKind,
 };
 
@@ -30,10 +30,6 @@ pub(super) fn rows<T>(
         row(sql, item);
         sql.push(')');
     }
-}
-
-pub(super) fn boolean(flag: bool) -> &'static str {
-    if flag { "TRUE" } else { "FALSE" }
 }
 
 /// The 32-bit columns (`live_views`, the registrants' watch time) clamp rather than wrap.
@@ -136,19 +132,46 @@ pub async fn apply(
         }
     }
 
-    // 1. Lock the viewers. `DO UPDATE` (a no-op) rather than `DO NOTHING`, so that an
-    // existing row is locked and returned too.
-    let mut sql = String::from("INSERT INTO session_viewer_stats (session_id, user_id) VALUES ");
-    rows(&mut sql, viewers.keys(), |s, (session, user)| {
-        let _ = write!(s, "{session}, {user}");
-    });
-    sql.push_str(
-        " ON CONFLICT (session_id, user_id) DO UPDATE SET attended = session_viewer_stats.attended \
-         RETURNING session_id, user_id, live_seconds, recording_seconds, attended, live_views, \
-         recording_views",
+    // 1. Lock the viewers: create the missing rows (`DO NOTHING` writes nothing for
+    // the others), then lock them all, in (session, user) order. Locking with a no-op
+    // `DO UPDATE` instead would write a new version of every viewer's row just to lock
+    // it, and it is written again below.
+    let backend = conn.get_database_backend();
+    let (sessions_col, users_col): (Vec<i64>, Vec<i64>) = viewers.keys().copied().unzip();
+    let viewer_list = [
+        ("session_id", Column::Int(sessions_col)),
+        ("user_id", Column::Int(users_col)),
+    ];
+    let mut sql = Sql::new(backend);
+    sql.push("WITH ").push_list("v", &viewer_list).push(
+        " INSERT INTO session_viewer_stats (session_id, user_id) \
+         SELECT session_id, user_id FROM v WHERE TRUE \
+         ON CONFLICT (session_id, user_id) DO NOTHING",
     );
+    conn.execute_raw(sql.build()).await?;
+    let mut sql = Sql::new(backend);
+    sql.push("WITH ").push_list("v", &viewer_list).push(match backend {
+        // `LATERAL`: one index probe per viewer, whatever the planner thinks of the list.
+        DbBackend::Postgres => {
+            " SELECT s.session_id AS session_id, s.user_id AS user_id, \
+             s.live_seconds AS live_seconds, s.recording_seconds AS recording_seconds, \
+             s.attended AS attended, s.live_views AS live_views, \
+             s.recording_views AS recording_views \
+             FROM v CROSS JOIN LATERAL (SELECT * FROM session_viewer_stats x \
+               WHERE x.session_id = v.session_id AND x.user_id = v.user_id FOR UPDATE) s"
+        }
+        // SQLite has one writer at a time: the transaction holds the database.
+        _ => {
+            " SELECT s.session_id AS session_id, s.user_id AS user_id, \
+             s.live_seconds AS live_seconds, s.recording_seconds AS recording_seconds, \
+             s.attended AS attended, s.live_views AS live_views, \
+             s.recording_views AS recording_views \
+             FROM v CROSS JOIN session_viewer_stats s \
+             WHERE s.session_id = v.session_id AND s.user_id = v.user_id"
+        }
+    });
     let mut stored: HashMap<(i64, i64), Stored> = HashMap::with_capacity(viewers.len());
-    for row in conn.query_all_raw(statement(conn, sql)).await? {
+    for row in conn.query_all_raw(sql.build()).await? {
         stored.insert(
             (row.try_get("", "session_id")?, row.try_get("", "user_id")?),
             Stored {
@@ -162,21 +185,26 @@ pub async fn apply(
     }
 
     // 2. Their views, read after the lock: they include what any transaction that
-    // held it before committed.
-    // A join from the list, not `(session_id, user_id) IN (VALUES …)`: SQLite scans the
-    // whole table for a row-value IN on part of a key.
-    let mut sql = String::from("WITH v (session_id, user_id) AS (VALUES ");
-    rows(&mut sql, viewers.keys(), |s, (session, user)| {
-        let _ = write!(s, "{session}, {user}");
+    // held it before committed. (SQLite: a join from the list, not `(session_id,
+    // user_id) IN (VALUES …)`, which scans the whole table for a row-value IN on part
+    // of a key.)
+    let mut sql = Sql::new(backend);
+    sql.push("WITH ").push_list("v", &viewer_list).push(match backend {
+        DbBackend::Postgres => {
+            " SELECT s.session_id AS session_id, s.user_id AS user_id, s.recording AS recording, \
+             s.started_at AS started_at, s.ended_at AS ended_at \
+             FROM v CROSS JOIN LATERAL (SELECT * FROM session_view_segments x \
+               WHERE x.session_id = v.session_id AND x.user_id = v.user_id) s"
+        }
+        _ => {
+            " SELECT s.session_id AS session_id, s.user_id AS user_id, s.recording AS recording, \
+             s.started_at AS started_at, s.ended_at AS ended_at \
+             FROM v CROSS JOIN session_view_segments s \
+             WHERE s.session_id = v.session_id AND s.user_id = v.user_id"
+        }
     });
-    sql.push_str(
-        ") SELECT s.session_id AS session_id, s.user_id AS user_id, s.recording AS recording, \
-         s.started_at AS started_at, s.ended_at AS ended_at \
-         FROM v CROSS JOIN session_view_segments s \
-         WHERE s.session_id = v.session_id AND s.user_id = v.user_id",
-    );
     let mut old: HashMap<(i64, i64, bool), Vec<Span>> = HashMap::new();
-    for row in conn.query_all_raw(statement(conn, sql)).await? {
+    for row in conn.query_all_raw(sql.build()).await? {
         old.entry((
             row.try_get("", "session_id")?,
             row.try_get("", "user_id")?,
@@ -281,76 +309,83 @@ pub async fn apply(
         if incoming.heartbeat || total != before.live_seconds + before.recording_seconds {
             watch.push((session, user, clamp_i32(total), incoming.heartbeat));
         }
-        if incoming.attends {
+        // A viewer attended before has had their registrations marked already.
+        if incoming.attends && !before.attended {
             attend.push((session, user));
         }
     }
 
     // 3. Views absorbed by a view that starts elsewhere.
     if !deletes.is_empty() {
-        let mut sql = String::from(
-            "DELETE FROM session_view_segments \
-             WHERE (session_id, user_id, recording, started_at) IN (VALUES ",
-        );
-        rows(
-            &mut sql,
-            &deletes,
-            |s, (session, user, recording, start)| {
-                let _ = write!(s, "{session}, {user}, {}, {start}", boolean(*recording));
-            },
-        );
-        sql.push(')');
-        conn.execute_raw(statement(conn, sql)).await?;
+        let mut sql = Sql::new(backend);
+        sql.push("WITH ")
+            .push_list(
+                "d",
+                &[
+                    ("session_id", Column::Int(deletes.iter().map(|d| d.0).collect())),
+                    ("user_id", Column::Int(deletes.iter().map(|d| d.1).collect())),
+                    ("recording", Column::Bool(deletes.iter().map(|d| d.2).collect())),
+                    ("started_at", Column::Int(deletes.iter().map(|d| d.3).collect())),
+                ],
+            )
+            .push(
+                " DELETE FROM session_view_segments \
+                 WHERE (session_id, user_id, recording, started_at) IN \
+                   (SELECT session_id, user_id, recording, started_at FROM d)",
+            );
+        conn.execute_raw(sql.build()).await?;
     }
     // 4. New views, and views that grew (same start, later end).
     if !upserts.is_empty() {
-        let mut sql = String::from(
-            "INSERT INTO session_view_segments (session_id, user_id, recording, started_at, \
-             ended_at) VALUES ",
-        );
-        rows(&mut sql, &upserts, |s, (session, user, recording, v)| {
-            let _ = write!(
-                s,
-                "{session}, {user}, {}, {}, {}",
-                boolean(*recording),
-                v.start,
-                v.end
+        let mut sql = Sql::new(backend);
+        sql.push("WITH ")
+            .push_list("u", &segment_columns(&upserts))
+            .push(
+                " INSERT INTO session_view_segments (session_id, user_id, recording, \
+                 started_at, ended_at) \
+                 SELECT session_id, user_id, recording, started_at, ended_at FROM u WHERE TRUE \
+                 ON CONFLICT (session_id, user_id, recording, started_at) \
+                 DO UPDATE SET ended_at = excluded.ended_at",
             );
-        });
-        sql.push_str(
-            " ON CONFLICT (session_id, user_id, recording, started_at) \
-             DO UPDATE SET ended_at = excluded.ended_at",
-        );
-        conn.execute_raw(statement(conn, sql)).await?;
+        conn.execute_raw(sql.build()).await?;
     }
     // 5. The viewers' figures.
     write_viewer_figures(conn, &figures).await?;
     // 6. Watch time.
     set_watch_time(conn, &watch).await?;
+    // 7. Attendance (this fires the `session_stats` triggers, whose row is shared by
+    // every viewer of the session: hence late, but before the other session rows).
+    mark_attended(conn, &attend).await?;
 
-    // 7. The timeline, read back: the peak candidates.
+    // 8. The timeline, read back: the peak candidates.
     let mut peaks: HashMap<i64, (i64, i64)> = HashMap::new();
     if !timeline.is_empty() {
-        let mut sql = String::from(
-            "INSERT INTO session_timeline (session_id, slot, live_viewers, recording_viewers, \
-             joins, leaves) VALUES ",
-        );
-        rows(&mut sql, &timeline, |s, ((session, _), r)| {
-            let _ = write!(
-                s,
-                "{session}, {}, {}, {}, {}, {}",
-                r.slot, r.live_viewers, r.recording_viewers, r.joins, r.leaves
+        let slots: Vec<&TimelineSlot> = timeline.values().collect();
+        let mut sql = Sql::new(backend);
+        sql.push("WITH ")
+            .push_list(
+                "t",
+                &[
+                    ("session_id", Column::Int(timeline.keys().map(|k| k.0).collect())),
+                    ("slot", Column::Int(slots.iter().map(|r| r.slot).collect())),
+                    ("live", Column::Int(slots.iter().map(|r| r.live_viewers).collect())),
+                    ("rec", Column::Int(slots.iter().map(|r| r.recording_viewers).collect())),
+                    ("joins", Column::Int(slots.iter().map(|r| r.joins).collect())),
+                    ("leaves", Column::Int(slots.iter().map(|r| r.leaves).collect())),
+                ],
+            )
+            .push(
+                " INSERT INTO session_timeline (session_id, slot, live_viewers, \
+                 recording_viewers, joins, leaves) \
+                 SELECT session_id, slot, live, rec, joins, leaves FROM t WHERE TRUE \
+                 ON CONFLICT (session_id, slot) DO UPDATE SET \
+                 live_viewers = session_timeline.live_viewers + excluded.live_viewers, \
+                 recording_viewers = session_timeline.recording_viewers + excluded.recording_viewers, \
+                 joins = session_timeline.joins + excluded.joins, \
+                 leaves = session_timeline.leaves + excluded.leaves \
+                 RETURNING session_id, slot, live_viewers",
             );
-        });
-        sql.push_str(
-            " ON CONFLICT (session_id, slot) DO UPDATE SET \
-             live_viewers = session_timeline.live_viewers + excluded.live_viewers, \
-             recording_viewers = session_timeline.recording_viewers + excluded.recording_viewers, \
-             joins = session_timeline.joins + excluded.joins, \
-             leaves = session_timeline.leaves + excluded.leaves \
-             RETURNING session_id, slot, live_viewers",
-        );
-        for row in conn.query_all_raw(statement(conn, sql)).await? {
+        for row in conn.query_all_raw(sql.build()).await? {
             let session: i64 = row.try_get("", "session_id")?;
             let slot: i64 = row.try_get("", "slot")?;
             let live: i64 = row.try_get("", "live_viewers")?;
@@ -370,9 +405,10 @@ pub async fn apply(
         }
     }
 
-    // 8. The sessions' figures.
-    let mut sql = video_stats_insert(sessions.iter().map(|(id, d)| (*id, d)));
-    sql.push_str(
+    // 9. The sessions' figures.
+    let mut sql = Sql::new(backend);
+    video_stats_insert(&mut sql, sessions.iter().map(|(id, d)| (*id, d)));
+    sql.push(
         " ON CONFLICT (session_id) DO UPDATE SET \
          live_views = session_video_stats.live_views + excluded.live_views, \
          recording_views = session_video_stats.recording_views + excluded.recording_views, \
@@ -401,35 +437,53 @@ pub async fn apply(
            THEN excluded.peak_at \
            ELSE session_video_stats.peak_at END",
     );
-    conn.execute_raw(statement(conn, sql)).await?;
-
-    // 9. Attendance.
-    mark_attended(conn, &attend).await
+    conn.execute_raw(sql.build()).await?;
+    Ok(())
 }
 
-/// `INSERT INTO session_video_stats (…) VALUES (…), …` for `rows`.
+/// The columns of view rows (session, user, recording, span) for [`Sql::push_list`].
+pub(super) fn segment_columns(views: &[(i64, i64, bool, Span)]) -> [(&'static str, Column); 5] {
+    [
+        ("session_id", Column::Int(views.iter().map(|v| v.0).collect())),
+        ("user_id", Column::Int(views.iter().map(|v| v.1).collect())),
+        ("recording", Column::Bool(views.iter().map(|v| v.2).collect())),
+        ("started_at", Column::Int(views.iter().map(|v| v.3.start).collect())),
+        ("ended_at", Column::Int(views.iter().map(|v| v.3.end).collect())),
+    ]
+}
+
+/// Appends `WITH n (…) AS (…) INSERT INTO session_video_stats (…) SELECT … FROM n` for
+/// `items` (at least one), to which the caller may add an `ON CONFLICT` clause.
 pub(super) fn video_stats_insert<'a>(
+    sql: &mut Sql,
     items: impl IntoIterator<Item = (i64, &'a VideoStats)>,
-) -> String {
-    let mut sql = String::from(
-        "INSERT INTO session_video_stats (session_id, live_views, recording_views, live_viewers, \
-         recording_viewers, unique_live_viewers, unique_recording_viewers, live_seconds, \
-         recording_seconds, joins, leaves, check_ins, chat_messages, questions, poll_votes, \
-         peak_concurrent_viewers, peak_at) VALUES ",
-    );
-    rows(&mut sql, items, |s, (session, v)| {
-        let Counts {
-            joins,
-            leaves,
-            check_ins,
-            chat_messages,
-            questions,
-            poll_votes,
-        } = v.counts;
-        let _ = write!(
-            s,
-            "{session}, {}, {}, {}, {}, {}, {}, {}, {}, {joins}, {leaves}, {check_ins}, \
-             {chat_messages}, {questions}, {poll_votes}, {}, ",
+) {
+    const COLUMNS: [&str; 17] = [
+        "session_id",
+        "live_views",
+        "recording_views",
+        "live_viewers",
+        "recording_viewers",
+        "unique_live_viewers",
+        "unique_recording_viewers",
+        "live_seconds",
+        "recording_seconds",
+        "joins",
+        "leaves",
+        "check_ins",
+        "chat_messages",
+        "questions",
+        "poll_votes",
+        "peak_concurrent_viewers",
+        "peak_at",
+    ];
+    let mut columns: [Vec<i64>; 17] = Default::default();
+    for (session, v) in items {
+        let c = v.counts;
+        // `peak_at` is NULL while there is no peak: -1 in the list (times are seconds
+        // since 1970 of events after their event's creation, never negative).
+        let row = [
+            session,
             v.live_views,
             v.recording_views,
             v.live_viewers,
@@ -438,16 +492,29 @@ pub(super) fn video_stats_insert<'a>(
             v.unique_recording_viewers,
             v.live_seconds,
             v.recording_seconds,
+            c.joins,
+            c.leaves,
+            c.check_ins,
+            c.chat_messages,
+            c.questions,
+            c.poll_votes,
             v.peak_concurrent_viewers,
-        );
-        match v.peak_at {
-            Some(at) => {
-                let _ = write!(s, "{at}");
-            }
-            None => s.push_str("NULL"),
+            v.peak_at.unwrap_or(-1),
+        ];
+        for (column, value) in columns.iter_mut().zip(row) {
+            column.push(value);
         }
-    });
-    sql
+    }
+    let list: Vec<(&str, Column)> = COLUMNS
+        .iter()
+        .zip(columns)
+        .map(|(name, values)| (*name, Column::Int(values)))
+        .collect();
+    let names = COLUMNS.join(", ");
+    let selected = names.replace("peak_at", "NULLIF(peak_at, -1)");
+    sql.push("WITH ").push_list("n", &list).push(&format!(
+        " INSERT INTO session_video_stats ({names}) SELECT {selected} FROM n WHERE TRUE"
+    ));
 }
 
 /// Upserts whole `session_viewer_stats` rows (one statement).
@@ -455,36 +522,42 @@ pub(super) async fn write_viewer_figures(
     conn: &impl ConnectionTrait,
     figures: &[(i64, i64, Watching, Watching, bool)],
 ) -> Result<(), DbErr> {
-    if !figures.is_empty() {
-        let mut sql = String::from(
-            "INSERT INTO session_viewer_stats (session_id, user_id, live_seconds, \
-             recording_seconds, attended, live_views, recording_views) VALUES ",
-        );
-        rows(
-            &mut sql,
-            figures,
-            |s, (session, user, live, recording, attended)| {
-                let _ = write!(
-                    s,
-                    "{session}, {user}, {}, {}, {}, {}, {}",
-                    live.seconds,
-                    recording.seconds,
-                    boolean(*attended),
-                    clamp_i32(live.views),
-                    clamp_i32(recording.views)
-                );
-            },
-        );
-        sql.push_str(
-            " ON CONFLICT (session_id, user_id) DO UPDATE SET \
+    if figures.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(conn.get_database_backend());
+    sql.push("WITH ")
+        .push_list(
+            "f",
+            &[
+                ("session_id", Column::Int(figures.iter().map(|f| f.0).collect())),
+                ("user_id", Column::Int(figures.iter().map(|f| f.1).collect())),
+                ("live", Column::Int(figures.iter().map(|f| f.2.seconds).collect())),
+                ("rec", Column::Int(figures.iter().map(|f| f.3.seconds).collect())),
+                ("attended", Column::Bool(figures.iter().map(|f| f.4).collect())),
+                (
+                    "live_views",
+                    Column::Int(figures.iter().map(|f| clamp_i32(f.2.views)).collect()),
+                ),
+                (
+                    "rec_views",
+                    Column::Int(figures.iter().map(|f| clamp_i32(f.3.views)).collect()),
+                ),
+            ],
+        )
+        .push(
+            " INSERT INTO session_viewer_stats (session_id, user_id, live_seconds, \
+             recording_seconds, attended, live_views, recording_views) \
+             SELECT session_id, user_id, live, rec, attended, live_views, rec_views \
+             FROM f WHERE TRUE \
+             ON CONFLICT (session_id, user_id) DO UPDATE SET \
              live_seconds = excluded.live_seconds, \
              recording_seconds = excluded.recording_seconds, \
              attended = excluded.attended, \
              live_views = excluded.live_views, \
              recording_views = excluded.recording_views",
         );
-        conn.execute_raw(statement(conn, sql)).await?;
-    }
+    conn.execute_raw(sql.build()).await?;
     Ok(())
 }
 
@@ -492,9 +565,10 @@ pub(super) async fn write_viewer_figures(
 /// plus recording seconds, for viewers with a heartbeat (in `watch` or logged before):
 /// until then an imported figure stands. `watch`: (session, user, seconds, heartbeat).
 ///
-/// The registrations are found from the list through the holder's tickets
-/// (`CROSS JOIN` keeps SQLite to that order, `MATERIALIZED` keeps it from folding the
-/// list into the update): any other order reads every registration of the session.
+/// The registrations are found from the list through the holder's tickets, one index
+/// probe each (`LATERAL` on PostgreSQL; on SQLite `CROSS JOIN` keeps to that order and
+/// `MATERIALIZED` keeps the list from being folded into the update): any other order
+/// reads every registration of the session.
 pub(super) async fn set_watch_time(
     conn: &impl ConnectionTrait,
     watch: &[(i64, i64, i64, bool)],
@@ -502,23 +576,43 @@ pub(super) async fn set_watch_time(
     if watch.is_empty() {
         return Ok(());
     }
-    let mut sql = String::from("WITH v (session_id, user_id, seconds, heartbeat) AS (VALUES ");
-    rows(&mut sql, watch, |s, (session, user, seconds, heartbeat)| {
-        let _ = write!(s, "{session}, {user}, {seconds}, {}", boolean(*heartbeat));
-    });
-    sql.push_str(
-        "), w AS MATERIALIZED (SELECT r.id AS id, v.seconds AS seconds \
-           FROM v CROSS JOIN event_tickets t CROSS JOIN session_registrations r \
-           WHERE t.holder_user_id = v.user_id AND r.session_id = v.session_id \
-             AND r.event_ticket_id = t.id AND r.watch_time_seconds <> v.seconds \
-             AND (v.heartbeat OR EXISTS (SELECT 1 FROM session_activities a \
-               WHERE a.session_id = v.session_id AND a.user_id = v.user_id \
-                 AND a.kind IN ('LIVE_HEARTBEAT', 'RECORDING_HEARTBEAT') \
-                 AND a.client_event_id IS NOT NULL))) \
-         UPDATE session_registrations SET watch_time_seconds = w.seconds \
+    let backend = conn.get_database_backend();
+    let mut sql = Sql::new(backend);
+    sql.push("WITH ").push_list(
+        "v",
+        &[
+            ("session_id", Column::Int(watch.iter().map(|w| w.0).collect())),
+            ("user_id", Column::Int(watch.iter().map(|w| w.1).collect())),
+            ("seconds", Column::Int(watch.iter().map(|w| w.2).collect())),
+            ("heartbeat", Column::Bool(watch.iter().map(|w| w.3).collect())),
+        ],
+    );
+    let heartbeat = "(v.heartbeat OR EXISTS (SELECT 1 FROM session_activities a \
+         WHERE a.session_id = v.session_id AND a.user_id = v.user_id \
+           AND a.kind IN ('LIVE_HEARTBEAT', 'RECORDING_HEARTBEAT') \
+           AND a.client_event_id IS NOT NULL))";
+    sql.push(&match backend {
+        DbBackend::Postgres => format!(
+            ", w AS MATERIALIZED (SELECT r.id AS id, v.seconds AS seconds \
+               FROM v CROSS JOIN LATERAL (SELECT r.id FROM event_tickets t \
+                 JOIN session_registrations r \
+                   ON r.session_id = v.session_id AND r.event_ticket_id = t.id \
+                 WHERE t.holder_user_id = v.user_id AND r.watch_time_seconds <> v.seconds) r \
+               WHERE {heartbeat})"
+        ),
+        _ => format!(
+            ", w AS MATERIALIZED (SELECT r.id AS id, v.seconds AS seconds \
+               FROM v CROSS JOIN event_tickets t CROSS JOIN session_registrations r \
+               WHERE t.holder_user_id = v.user_id AND r.session_id = v.session_id \
+                 AND r.event_ticket_id = t.id AND r.watch_time_seconds <> v.seconds \
+                 AND {heartbeat})"
+        ),
+    })
+    .push(
+        " UPDATE session_registrations SET watch_time_seconds = w.seconds \
          FROM w WHERE session_registrations.id = w.id",
     );
-    conn.execute_raw(statement(conn, sql)).await?;
+    conn.execute_raw(sql.build()).await?;
     Ok(())
 }
 
@@ -532,18 +626,35 @@ pub(super) async fn mark_attended(
     if attend.is_empty() {
         return Ok(());
     }
-    let mut sql = String::from("WITH v (session_id, user_id) AS (VALUES ");
-    rows(&mut sql, attend, |s, (session, user)| {
-        let _ = write!(s, "{session}, {user}");
-    });
-    sql.push_str(
-        "), w AS MATERIALIZED (SELECT r.id AS id \
-           FROM v CROSS JOIN event_tickets t CROSS JOIN session_registrations r \
-           WHERE t.holder_user_id = v.user_id AND r.session_id = v.session_id \
-             AND r.event_ticket_id = t.id AND NOT r.attended) \
-         UPDATE session_registrations SET attended = TRUE \
-         FROM w WHERE session_registrations.id = w.id",
-    );
-    conn.execute_raw(statement(conn, sql)).await?;
+    let backend = conn.get_database_backend();
+    let mut sql = Sql::new(backend);
+    sql.push("WITH ")
+        .push_list(
+            "v",
+            &[
+                ("session_id", Column::Int(attend.iter().map(|a| a.0).collect())),
+                ("user_id", Column::Int(attend.iter().map(|a| a.1).collect())),
+            ],
+        )
+        .push(match backend {
+            DbBackend::Postgres => {
+                ", w AS MATERIALIZED (SELECT r.id AS id \
+                   FROM v CROSS JOIN LATERAL (SELECT r.id FROM event_tickets t \
+                     JOIN session_registrations r \
+                       ON r.session_id = v.session_id AND r.event_ticket_id = t.id \
+                     WHERE t.holder_user_id = v.user_id AND NOT r.attended) r)"
+            }
+            _ => {
+                ", w AS MATERIALIZED (SELECT r.id AS id \
+                   FROM v CROSS JOIN event_tickets t CROSS JOIN session_registrations r \
+                   WHERE t.holder_user_id = v.user_id AND r.session_id = v.session_id \
+                     AND r.event_ticket_id = t.id AND NOT r.attended)"
+            }
+        })
+        .push(
+            " UPDATE session_registrations SET attended = TRUE \
+             FROM w WHERE session_registrations.id = w.id",
+        );
+    conn.execute_raw(sql.build()).await?;
     Ok(())
 }

@@ -10,9 +10,12 @@ use sea_orm::{
     Statement, TransactionTrait,
 };
 
-use super::derived::{
-    boolean, clamp_i32, mark_attended, rows, seconds, set_watch_time, statement,
-    video_stats_insert, write_viewer_figures,
+use super::{
+    derived::{
+        clamp_i32, mark_attended, rows, seconds, segment_columns, set_watch_time, statement,
+        video_stats_insert, write_viewer_figures,
+    },
+    sql::Sql,
 };
 use crate::{
     analytics::{self, Logged, Mode, SessionFigures, Span, TimelineSlot, Watching},
@@ -250,20 +253,12 @@ async fn rederive_sessions(
         })
         .collect();
     for part in views.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from(
-            "INSERT INTO session_view_segments (session_id, user_id, recording, started_at, \
-             ended_at) VALUES ",
+        let mut sql = Sql::new(conn.get_database_backend());
+        sql.push("WITH ").push_list("u", &segment_columns(part)).push(
+            " INSERT INTO session_view_segments (session_id, user_id, recording, started_at, \
+             ended_at) SELECT session_id, user_id, recording, started_at, ended_at FROM u",
         );
-        rows(&mut sql, part, |s, (session, user, recording, v)| {
-            let _ = write!(
-                s,
-                "{session}, {user}, {}, {}, {}",
-                boolean(*recording),
-                v.start,
-                v.end
-            );
-        });
-        conn.execute_raw(statement(conn, sql)).await?;
+        conn.execute_raw(sql.build()).await?;
     }
     let figures: Vec<(i64, i64, Watching, Watching, bool)> = derived
         .iter()
@@ -295,8 +290,9 @@ async fn rederive_sessions(
         conn.execute_raw(statement(conn, sql)).await?;
     }
     if !derived.is_empty() {
-        let sql = video_stats_insert(derived.iter().map(|(session, f)| (*session, &f.video)));
-        conn.execute_raw(statement(conn, sql)).await?;
+        let mut sql = Sql::new(conn.get_database_backend());
+        video_stats_insert(&mut sql, derived.iter().map(|(session, f)| (*session, &f.video)));
+        conn.execute_raw(sql.build()).await?;
     }
     let watch: Vec<(i64, i64, i64, bool)> = derived
         .iter()
