@@ -13,6 +13,10 @@ use std::{
 use migration::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Statement};
 
+mod lock;
+
+pub use lock::{MIGRATION_LOCK_KEY, MigrationLock};
+
 /// Counts every SQL statement the server runs. Tests read it to prove that a
 /// request's statement count does not grow with the rows it returns; the count of one
 /// request, exact under concurrency, is kept by `telemetry::RequestScope`.
@@ -192,11 +196,13 @@ pub async fn schema_status(db: &DatabaseConnection) -> Result<SchemaStatus, DbEr
 /// Makes sure the schema fits this binary: refuses a database a newer binary migrated,
 /// then applies the missing migrations (`Migrate`) or refuses to start without them
 /// (`Verify`), logging what it does.
+///
+/// `Migrate` applies them under the migration lock (see [`MigrationLock`]) and reads the
+/// status again once it holds it: instances started together wait for the first one and
+/// then find nothing left to do. A database already up to date takes no lock, so
+/// restarts do not queue behind each other; `Verify` never takes it.
 pub async fn prepare_schema(db: &DatabaseConnection, mode: SchemaMode) -> Result<(), SchemaError> {
-    let status = schema_status(db).await?;
-    if !status.unknown.is_empty() {
-        return Err(SchemaError::Newer(status.unknown));
-    }
+    let status = fitting_status(db).await?;
     if status.pending.is_empty() {
         tracing::info!("database schema is up to date");
         return Ok(());
@@ -204,16 +210,39 @@ pub async fn prepare_schema(db: &DatabaseConnection, mode: SchemaMode) -> Result
     match mode {
         SchemaMode::Verify => Err(SchemaError::Behind(status.pending)),
         SchemaMode::Migrate => {
-            tracing::info!(
-                count = status.pending.len(),
-                migrations = %status.pending.join(", "),
-                "applying database migrations"
-            );
-            Migrator::up(db, None).await?;
-            tracing::info!("database migrations applied");
-            Ok(())
+            let lock = MigrationLock::acquire(db).await?;
+            let applied = apply_pending(db).await;
+            lock.release().await;
+            applied
         }
     }
+}
+
+/// [`prepare_schema`]'s `Migrate` work, run while holding the migration lock.
+async fn apply_pending(db: &DatabaseConnection) -> Result<(), SchemaError> {
+    // Read again: another instance may have migrated while this one waited for the lock.
+    let status = fitting_status(db).await?;
+    if status.pending.is_empty() {
+        tracing::info!("database schema is up to date (migrated by another instance)");
+        return Ok(());
+    }
+    tracing::info!(
+        count = status.pending.len(),
+        migrations = %status.pending.join(", "),
+        "applying database migrations"
+    );
+    Migrator::up(db, None).await?;
+    tracing::info!("database migrations applied");
+    Ok(())
+}
+
+/// [`schema_status`], refusing a database with migrations this binary does not know.
+async fn fitting_status(db: &DatabaseConnection) -> Result<SchemaStatus, SchemaError> {
+    let status = schema_status(db).await?;
+    if !status.unknown.is_empty() {
+        return Err(SchemaError::Newer(status.unknown));
+    }
+    Ok(status)
 }
 
 /// Applies pending migrations, logging what it does; refuses a database a newer binary
@@ -257,10 +286,19 @@ pub async fn migrate_up(
     db: &DatabaseConnection,
     steps: Option<u32>,
 ) -> Result<Vec<String>, SchemaError> {
-    let status = schema_status(db).await?;
-    if !status.unknown.is_empty() {
-        return Err(SchemaError::Newer(status.unknown));
-    }
+    let lock = MigrationLock::acquire(db).await?;
+    let done = migrate_up_locked(db, steps).await;
+    lock.release().await;
+    done
+}
+
+/// [`migrate_up`]'s work, run while holding the migration lock, so what it reads as
+/// pending is what no other process is applying.
+async fn migrate_up_locked(
+    db: &DatabaseConnection,
+    steps: Option<u32>,
+) -> Result<Vec<String>, SchemaError> {
+    let status = fitting_status(db).await?;
     let wanted = steps.map_or(usize::MAX, |steps| steps as usize);
     let mut done = Vec::new();
     for name in status.pending.into_iter().take(wanted) {
@@ -275,6 +313,17 @@ pub async fn migrate_up(
 /// returns their names. Refuses a database a newer binary migrated (this binary cannot
 /// undo what it does not know).
 pub async fn migrate_down(db: &DatabaseConnection, steps: u32) -> Result<Vec<String>, SchemaError> {
+    let lock = MigrationLock::acquire(db).await?;
+    let done = migrate_down_locked(db, steps).await;
+    lock.release().await;
+    done
+}
+
+/// [`migrate_down`]'s work, run while holding the migration lock.
+async fn migrate_down_locked(
+    db: &DatabaseConnection,
+    steps: u32,
+) -> Result<Vec<String>, SchemaError> {
     let report = migration_report(db).await?;
     if !report.unknown.is_empty() {
         return Err(SchemaError::Newer(report.unknown));

@@ -30,6 +30,7 @@ mod schema;
 mod search_index;
 mod seed;
 mod session_fields;
+mod startup;
 mod statements;
 mod strings;
 mod telemetry;
