@@ -50,9 +50,24 @@ fn trigger_list() -> Vec<Trigger> {
 
 /// The foreign keys of `session_activities`: (constraint, column, table, on delete).
 const KEYS: &[(&str, &str, &str, &str)] = &[
-    ("fk_session_activities_session_id", "session_id", "sessions", "CASCADE"),
-    ("fk_session_activities_user_id", "user_id", "users", "CASCADE"),
-    ("fk_session_activities_event_ticket_id", "event_ticket_id", "event_tickets", "SET NULL"),
+    (
+        "fk_session_activities_session_id",
+        "session_id",
+        "sessions",
+        "CASCADE",
+    ),
+    (
+        "fk_session_activities_user_id",
+        "user_id",
+        "users",
+        "CASCADE",
+    ),
+    (
+        "fk_session_activities_event_ticket_id",
+        "event_ticket_id",
+        "event_tickets",
+        "SET NULL",
+    ),
 ];
 
 /// Drops the log's foreign keys and creates the delete triggers (PostgreSQL only).
@@ -62,7 +77,9 @@ pub fn drop_foreign_keys(backend: DbBackend) -> Vec<String> {
     }
     let mut out: Vec<String> = KEYS
         .iter()
-        .map(|(name, ..)| format!("ALTER TABLE session_activities DROP CONSTRAINT IF EXISTS {name}"))
+        .map(|(name, ..)| {
+            format!("ALTER TABLE session_activities DROP CONSTRAINT IF EXISTS {name}")
+        })
         .collect();
     out.extend(triggers::create(backend, trigger_list()));
     out

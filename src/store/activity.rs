@@ -6,7 +6,9 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{
+    ActiveEnum, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait,
+};
 
 use super::{
     derived::{self, Fresh},
@@ -123,10 +125,10 @@ const COLUMN_COUNT: usize = 7;
 /// nothing. `sessions` holds every session of the batch (for its video length).
 /// Returns how many were new.
 ///
-/// Statements: one multi-row insert per 2,285 events (the parameter limit), then at
-/// most nine for the derivation ([`derived::apply`]), so at most ten for any batch up
-/// to that size. Rows go in ordered by client event id, so two transactions with
-/// overlapping batches take the index's locks in the same order. On PostgreSQL a
+/// Statements: the insert (PostgreSQL: one, with one array per column; SQLite: one
+/// per 2,285 events, the parameter limit), then at most ten for the derivation
+/// ([`derived::apply`]). Rows go in ordered by client event id, so two transactions
+/// with overlapping batches take the index's locks in the same order. On PostgreSQL a
 /// transaction chosen as a deadlock victim (40P01) or failing to serialize (40001)
 /// runs again, up to five times in all.
 pub async fn record(
@@ -189,11 +191,22 @@ async fn record_once(
                         "client_event_id",
                         Column::Text(sorted.iter().map(|e| e.client_event_id.clone()).collect()),
                     ),
-                    ("session_id", Column::Int(sorted.iter().map(|e| e.session_id).collect())),
-                    ("user_id", Column::Int(sorted.iter().map(|e| e.user_id).collect())),
+                    (
+                        "session_id",
+                        Column::Int(sorted.iter().map(|e| e.session_id).collect()),
+                    ),
+                    (
+                        "user_id",
+                        Column::Int(sorted.iter().map(|e| e.user_id).collect()),
+                    ),
                     (
                         "ticket",
-                        Column::Int(sorted.iter().map(|e| e.event_ticket_id.unwrap_or(0)).collect()),
+                        Column::Int(
+                            sorted
+                                .iter()
+                                .map(|e| e.event_ticket_id.unwrap_or(0))
+                                .collect(),
+                        ),
                     ),
                     (
                         "kind",
@@ -201,7 +214,12 @@ async fn record_once(
                     ),
                     (
                         "at_us",
-                        Column::Int(sorted.iter().map(|e| e.occurred_at.timestamp_micros()).collect()),
+                        Column::Int(
+                            sorted
+                                .iter()
+                                .map(|e| e.occurred_at.timestamp_micros())
+                                .collect(),
+                        ),
                     ),
                     (
                         "position",

@@ -73,24 +73,27 @@ struct Incoming {
 }
 
 /// Derives `fresh` (events just logged in this transaction, each once) into every
-/// derived table, on top of what earlier batches derived. At most nine statements,
-/// whatever the batch's size; one is skipped when it has nothing to write:
+/// derived table, on top of what earlier batches derived. At most ten statements,
+/// whatever the batch's size; those with nothing to write are skipped:
 ///
-/// 1. lock (creating where missing) the affected viewers' `session_viewer_stats` rows,
-///    in (session, user) order, and read them: a second transaction touching one of
-///    these viewers waits here until this one commits, then reads what it wrote, so
-///    concurrent batches neither deadlock on viewers nor lose an update;
-/// 2. read those viewers' views;
-/// 3. delete the views that merging absorbed;
-/// 4. upsert the new and grown views;
-/// 5. write the viewers' figures;
-/// 6. set the registrants' watch time (once they have a heartbeat);
-/// 7. add to `session_timeline`, reading the slots back for the peak;
-/// 8. add to `session_video_stats` (peak: the larger, on a tie the earlier);
-/// 9. mark the registrants attended (this fires the `session_stats` triggers).
+/// 1. create the affected viewers' missing `session_viewer_stats` rows;
+/// 2. lock all of them (PostgreSQL: `FOR UPDATE`, in (session, user) order) and read
+///    them: a second transaction touching one of these viewers waits here until this
+///    one commits, then reads what it wrote, so concurrent batches neither deadlock on
+///    viewers nor lose an update;
+/// 3. read those viewers' views;
+/// 4. delete the views that merging absorbed;
+/// 5. upsert the new and grown views;
+/// 6. write the viewers' figures;
+/// 7. set the registrants' watch time (once they have a heartbeat);
+/// 8. mark the registrants of first-time attendees attended (this fires the
+///    `session_stats` triggers);
+/// 9. add to `session_timeline`, reading the slots back for the peak;
+/// 10. add to `session_video_stats` (peak: the larger, on a tie the earlier).
 ///
-/// The session-level rows (7 to 9) come last and in session order, so their locks are
-/// held briefly and taken in the same order by every transaction.
+/// The rows shared by every viewer of a session (8 to 10) come last and in session
+/// order, so their locks are held briefly and taken in the same order by every
+/// transaction.
 pub async fn apply(
     conn: &impl ConnectionTrait,
     fresh: &[Fresh],
@@ -150,26 +153,28 @@ pub async fn apply(
     );
     conn.execute_raw(sql.build()).await?;
     let mut sql = Sql::new(backend);
-    sql.push("WITH ").push_list("v", &viewer_list).push(match backend {
-        // `LATERAL`: one index probe per viewer, whatever the planner thinks of the list.
-        DbBackend::Postgres => {
-            " SELECT s.session_id AS session_id, s.user_id AS user_id, \
+    sql.push("WITH ")
+        .push_list("v", &viewer_list)
+        .push(match backend {
+            // `LATERAL`: one index probe per viewer, whatever the planner thinks of the list.
+            DbBackend::Postgres => {
+                " SELECT s.session_id AS session_id, s.user_id AS user_id, \
              s.live_seconds AS live_seconds, s.recording_seconds AS recording_seconds, \
              s.attended AS attended, s.live_views AS live_views, \
              s.recording_views AS recording_views \
              FROM v CROSS JOIN LATERAL (SELECT * FROM session_viewer_stats x \
                WHERE x.session_id = v.session_id AND x.user_id = v.user_id FOR UPDATE) s"
-        }
-        // SQLite has one writer at a time: the transaction holds the database.
-        _ => {
-            " SELECT s.session_id AS session_id, s.user_id AS user_id, \
+            }
+            // SQLite has one writer at a time: the transaction holds the database.
+            _ => {
+                " SELECT s.session_id AS session_id, s.user_id AS user_id, \
              s.live_seconds AS live_seconds, s.recording_seconds AS recording_seconds, \
              s.attended AS attended, s.live_views AS live_views, \
              s.recording_views AS recording_views \
              FROM v CROSS JOIN session_viewer_stats s \
              WHERE s.session_id = v.session_id AND s.user_id = v.user_id"
-        }
-    });
+            }
+        });
     let mut stored: HashMap<(i64, i64), Stored> = HashMap::with_capacity(viewers.len());
     for row in conn.query_all_raw(sql.build()).await? {
         stored.insert(
@@ -322,10 +327,22 @@ pub async fn apply(
             .push_list(
                 "d",
                 &[
-                    ("session_id", Column::Int(deletes.iter().map(|d| d.0).collect())),
-                    ("user_id", Column::Int(deletes.iter().map(|d| d.1).collect())),
-                    ("recording", Column::Bool(deletes.iter().map(|d| d.2).collect())),
-                    ("started_at", Column::Int(deletes.iter().map(|d| d.3).collect())),
+                    (
+                        "session_id",
+                        Column::Int(deletes.iter().map(|d| d.0).collect()),
+                    ),
+                    (
+                        "user_id",
+                        Column::Int(deletes.iter().map(|d| d.1).collect()),
+                    ),
+                    (
+                        "recording",
+                        Column::Bool(deletes.iter().map(|d| d.2).collect()),
+                    ),
+                    (
+                        "started_at",
+                        Column::Int(deletes.iter().map(|d| d.3).collect()),
+                    ),
                 ],
             )
             .push(
@@ -444,11 +461,23 @@ pub async fn apply(
 /// The columns of view rows (session, user, recording, span) for [`Sql::push_list`].
 pub(super) fn segment_columns(views: &[(i64, i64, bool, Span)]) -> [(&'static str, Column); 5] {
     [
-        ("session_id", Column::Int(views.iter().map(|v| v.0).collect())),
+        (
+            "session_id",
+            Column::Int(views.iter().map(|v| v.0).collect()),
+        ),
         ("user_id", Column::Int(views.iter().map(|v| v.1).collect())),
-        ("recording", Column::Bool(views.iter().map(|v| v.2).collect())),
-        ("started_at", Column::Int(views.iter().map(|v| v.3.start).collect())),
-        ("ended_at", Column::Int(views.iter().map(|v| v.3.end).collect())),
+        (
+            "recording",
+            Column::Bool(views.iter().map(|v| v.2).collect()),
+        ),
+        (
+            "started_at",
+            Column::Int(views.iter().map(|v| v.3.start).collect()),
+        ),
+        (
+            "ended_at",
+            Column::Int(views.iter().map(|v| v.3.end).collect()),
+        ),
     ]
 }
 
@@ -530,11 +559,26 @@ pub(super) async fn write_viewer_figures(
         .push_list(
             "f",
             &[
-                ("session_id", Column::Int(figures.iter().map(|f| f.0).collect())),
-                ("user_id", Column::Int(figures.iter().map(|f| f.1).collect())),
-                ("live", Column::Int(figures.iter().map(|f| f.2.seconds).collect())),
-                ("rec", Column::Int(figures.iter().map(|f| f.3.seconds).collect())),
-                ("attended", Column::Bool(figures.iter().map(|f| f.4).collect())),
+                (
+                    "session_id",
+                    Column::Int(figures.iter().map(|f| f.0).collect()),
+                ),
+                (
+                    "user_id",
+                    Column::Int(figures.iter().map(|f| f.1).collect()),
+                ),
+                (
+                    "live",
+                    Column::Int(figures.iter().map(|f| f.2.seconds).collect()),
+                ),
+                (
+                    "rec",
+                    Column::Int(figures.iter().map(|f| f.3.seconds).collect()),
+                ),
+                (
+                    "attended",
+                    Column::Bool(figures.iter().map(|f| f.4).collect()),
+                ),
                 (
                     "live_views",
                     Column::Int(figures.iter().map(|f| clamp_i32(f.2.views)).collect()),
@@ -581,10 +625,16 @@ pub(super) async fn set_watch_time(
     sql.push("WITH ").push_list(
         "v",
         &[
-            ("session_id", Column::Int(watch.iter().map(|w| w.0).collect())),
+            (
+                "session_id",
+                Column::Int(watch.iter().map(|w| w.0).collect()),
+            ),
             ("user_id", Column::Int(watch.iter().map(|w| w.1).collect())),
             ("seconds", Column::Int(watch.iter().map(|w| w.2).collect())),
-            ("heartbeat", Column::Bool(watch.iter().map(|w| w.3).collect())),
+            (
+                "heartbeat",
+                Column::Bool(watch.iter().map(|w| w.3).collect()),
+            ),
         ],
     );
     let heartbeat = "(v.heartbeat OR EXISTS (SELECT 1 FROM session_activities a \
@@ -632,7 +682,10 @@ pub(super) async fn mark_attended(
         .push_list(
             "v",
             &[
-                ("session_id", Column::Int(attend.iter().map(|a| a.0).collect())),
+                (
+                    "session_id",
+                    Column::Int(attend.iter().map(|a| a.0).collect()),
+                ),
                 ("user_id", Column::Int(attend.iter().map(|a| a.1).collect())),
             ],
         )

@@ -254,10 +254,12 @@ async fn rederive_sessions(
         .collect();
     for part in views.chunks(ROWS_PER_INSERT) {
         let mut sql = Sql::new(conn.get_database_backend());
-        sql.push("WITH ").push_list("u", &segment_columns(part)).push(
-            " INSERT INTO session_view_segments (session_id, user_id, recording, started_at, \
+        sql.push("WITH ")
+            .push_list("u", &segment_columns(part))
+            .push(
+                " INSERT INTO session_view_segments (session_id, user_id, recording, started_at, \
              ended_at) SELECT session_id, user_id, recording, started_at, ended_at FROM u",
-        );
+            );
         conn.execute_raw(sql.build()).await?;
     }
     let figures: Vec<(i64, i64, Watching, Watching, bool)> = derived
@@ -291,7 +293,10 @@ async fn rederive_sessions(
     }
     if !derived.is_empty() {
         let mut sql = Sql::new(conn.get_database_backend());
-        video_stats_insert(&mut sql, derived.iter().map(|(session, f)| (*session, &f.video)));
+        video_stats_insert(
+            &mut sql,
+            derived.iter().map(|(session, f)| (*session, &f.video)),
+        );
         conn.execute_raw(sql.build()).await?;
     }
     let watch: Vec<(i64, i64, i64, bool)> = derived

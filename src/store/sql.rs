@@ -172,7 +172,7 @@ pub enum Column {
 }
 
 impl Column {
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         match self {
             Self::Int(v) => v.len(),
             Self::Bool(v) => v.len(),

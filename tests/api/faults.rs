@@ -54,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     "m20261128_000006_session_search",
     "m20261204_000007_activity_ingest",
     "m20261204_000008_activity_analytics",
+    "m20261205_000009_ingest_speed",
 ];
 
 const SESSION_TITLE: &str = "{ session(id: \"100\") { title } }";

@@ -314,6 +314,60 @@ async fn check_in_attends_and_chat_alone_does_not() {
     assert_eq!(reply.data()["session"]["stats"]["attendeeCount"], 4);
 }
 
+/// The log's references on delete: foreign keys on SQLite, triggers on PostgreSQL
+/// (migration 9 dropped the keys there, so that a batch takes no row locks on the
+/// sessions, users and tickets it names). Deleting a ticket clears it from the events
+/// that named it, deleting a session deletes its activity.
+#[tokio::test]
+async fn deleting_a_ticket_or_a_session_follows_into_the_log() {
+    let app = spawn().await;
+    record(
+        &app,
+        INGEST_A,
+        &[
+            event("d-1", "JOIN", DAVE, 0),
+            heartbeat("d-2", "LIVE_HEARTBEAT", DAVE, 10),
+            event("d-3", "JOIN", ANN, 0),
+        ],
+    )
+    .await;
+    let named = |ticket: i64| {
+        format!("SELECT COUNT(*) FROM session_activities WHERE event_ticket_id = {ticket}")
+    };
+    assert_eq!(count(&app.db, &named(DAVE.0)).await, 2);
+    let db = &app.db;
+    let exec = |sql: &'static str| async move {
+        db.execute_unprepared(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    };
+    exec("DELETE FROM event_tickets WHERE id = 1003").await;
+    assert_eq!(
+        count(&app.db, &named(DAVE.0)).await,
+        0,
+        "the ticket is cleared"
+    );
+    assert_eq!(
+        count(
+            &app.db,
+            "SELECT COUNT(*) FROM session_activities \
+             WHERE client_event_id IN ('d-1', 'd-2') AND event_ticket_id IS NULL",
+        )
+        .await,
+        2,
+        "the events stay, without the ticket"
+    );
+    let in_session =
+        format!("SELECT COUNT(*) FROM session_activities WHERE session_id = {FULL_SESSION}");
+    assert!(count(&app.db, &in_session).await >= 3);
+    exec("DELETE FROM sessions WHERE id = 100").await;
+    assert_eq!(
+        count(&app.db, &in_session).await,
+        0,
+        "the session's activity goes"
+    );
+}
+
 #[tokio::test]
 async fn a_batch_with_one_bad_event_writes_nothing_and_names_it() {
     let app = spawn().await;
@@ -506,10 +560,11 @@ async fn an_ingest_account_of_another_event_gets_not_event_host() {
 }
 
 /// Statements of `recordActivity`: the viewer (1) and their assignments (1), the
-/// sessions (1), the tickets (1), one insert of the log, and the derivation's nine
+/// sessions (1), the tickets (1), one insert of the log, and the derivation's ten
 /// (`store::derived::apply`), in a transaction (whose BEGIN and COMMIT the counter
-/// does not see).
-const RECORD_STATEMENTS: u64 = 4 + 1 + 9;
+/// does not see). The derivation marks registrants attended only for viewers who had
+/// not attended before: a batch without any runs one statement fewer.
+const RECORD_STATEMENTS: u64 = 4 + 1 + 10;
 
 #[tokio::test]
 async fn record_activity_statements_do_not_grow_with_the_batch() {
@@ -525,7 +580,11 @@ async fn record_activity_statements_do_not_grow_with_the_batch() {
         .count_statements(&token, RECORD, json!({ "events": one }))
         .await;
     assert_eq!(result(&reply).1, 1);
-    assert_eq!(n, RECORD_STATEMENTS, "one event");
+    assert_eq!(
+        n,
+        RECORD_STATEMENTS - 1,
+        "one event, of a viewer who attended before"
+    );
 
     let many: Vec<Value> = (0..499)
         .map(|i| {
@@ -544,7 +603,10 @@ async fn record_activity_statements_do_not_grow_with_the_batch() {
         .count_statements(&token, RECORD, json!({ "events": many }))
         .await;
     assert_eq!(result(&reply).1, 500, "{}", reply.body);
-    assert_eq!(n, RECORD_STATEMENTS, "500 events");
+    assert_eq!(
+        n, RECORD_STATEMENTS,
+        "500 events, with first-time attendees"
+    );
 
     // A batch of events already logged: the insert finds nothing new, derives nothing.
     let (n, reply) = app
