@@ -623,25 +623,7 @@ impl RawRow for ViewerStatsRow {
 
 impl RawRow for VideoStatsRow {
     const TABLE: &'static str = "session_video_stats";
-    const COLUMNS: &'static [&'static str] = &[
-        "session_id",
-        "live_views",
-        "recording_views",
-        "live_viewers",
-        "recording_viewers",
-        "unique_live_viewers",
-        "unique_recording_viewers",
-        "live_seconds",
-        "recording_seconds",
-        "joins",
-        "leaves",
-        "check_ins",
-        "chat_messages",
-        "questions",
-        "poll_votes",
-        "peak_concurrent_viewers",
-        "peak_at",
-    ];
+    const COLUMNS: &'static [&'static str] = &crate::store::derived::VIDEO_STATS_COLUMNS;
 
     fn copy_text(&self, out: &mut String) {
         let mut values = Vec::with_capacity(Self::COLUMNS.len());

@@ -481,31 +481,33 @@ pub(super) fn segment_columns(views: &[(i64, i64, bool, Span)]) -> [(&'static st
     ]
 }
 
+/// The columns of `session_video_stats`, in the order every writer lists them.
+pub const VIDEO_STATS_COLUMNS: [&str; 17] = [
+    "session_id",
+    "live_views",
+    "recording_views",
+    "live_viewers",
+    "recording_viewers",
+    "unique_live_viewers",
+    "unique_recording_viewers",
+    "live_seconds",
+    "recording_seconds",
+    "joins",
+    "leaves",
+    "check_ins",
+    "chat_messages",
+    "questions",
+    "poll_votes",
+    "peak_concurrent_viewers",
+    "peak_at",
+];
+
 /// Appends `WITH n (…) AS (…) INSERT INTO session_video_stats (…) SELECT … FROM n` for
 /// `items` (at least one), to which the caller may add an `ON CONFLICT` clause.
 pub(super) fn video_stats_insert<'a>(
     sql: &mut Sql,
     items: impl IntoIterator<Item = (i64, &'a VideoStats)>,
 ) {
-    const COLUMNS: [&str; 17] = [
-        "session_id",
-        "live_views",
-        "recording_views",
-        "live_viewers",
-        "recording_viewers",
-        "unique_live_viewers",
-        "unique_recording_viewers",
-        "live_seconds",
-        "recording_seconds",
-        "joins",
-        "leaves",
-        "check_ins",
-        "chat_messages",
-        "questions",
-        "poll_votes",
-        "peak_concurrent_viewers",
-        "peak_at",
-    ];
     let mut columns: [Vec<i64>; 17] = Default::default();
     for (session, v) in items {
         let c = v.counts;
@@ -534,12 +536,12 @@ pub(super) fn video_stats_insert<'a>(
             column.push(value);
         }
     }
-    let list: Vec<(&str, Column)> = COLUMNS
+    let list: Vec<(&str, Column)> = VIDEO_STATS_COLUMNS
         .iter()
         .zip(columns)
         .map(|(name, values)| (*name, Column::Int(values)))
         .collect();
-    let names = COLUMNS.join(", ");
+    let names = VIDEO_STATS_COLUMNS.join(", ");
     let selected = names.replace("peak_at", "NULLIF(peak_at, -1)");
     sql.push("WITH ").push_list("n", &list).push(&format!(
         " INSERT INTO session_video_stats ({names}) SELECT {selected} FROM n WHERE TRUE"
