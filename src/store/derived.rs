@@ -155,26 +155,13 @@ pub async fn apply(
     let mut sql = Sql::new(backend);
     sql.push("WITH ")
         .push_list("v", &viewer_list)
-        .push(match backend {
-            // `LATERAL`: one index probe per viewer, whatever the planner thinks of the list.
-            DbBackend::Postgres => {
-                " SELECT s.session_id AS session_id, s.user_id AS user_id, \
-             s.live_seconds AS live_seconds, s.recording_seconds AS recording_seconds, \
-             s.attended AS attended, s.live_views AS live_views, \
-             s.recording_views AS recording_views \
-             FROM v CROSS JOIN LATERAL (SELECT * FROM session_viewer_stats x \
-               WHERE x.session_id = v.session_id AND x.user_id = v.user_id FOR UPDATE) s"
-            }
-            // SQLite has one writer at a time: the transaction holds the database.
-            _ => {
-                " SELECT s.session_id AS session_id, s.user_id AS user_id, \
-             s.live_seconds AS live_seconds, s.recording_seconds AS recording_seconds, \
-             s.attended AS attended, s.live_views AS live_views, \
-             s.recording_views AS recording_views \
-             FROM v CROSS JOIN session_viewer_stats s \
-             WHERE s.session_id = v.session_id AND s.user_id = v.user_id"
-            }
-        });
+        .push(&format!(
+            " SELECT s.session_id AS session_id, s.user_id AS user_id, \
+         s.live_seconds AS live_seconds, s.recording_seconds AS recording_seconds, \
+         s.attended AS attended, s.live_views AS live_views, \
+         s.recording_views AS recording_views {}",
+            rows_of_viewers(backend, "session_viewer_stats", true)
+        ));
     let mut stored: HashMap<(i64, i64), Stored> = HashMap::with_capacity(viewers.len());
     for row in conn.query_all_raw(sql.build()).await? {
         stored.insert(
@@ -194,20 +181,13 @@ pub async fn apply(
     // user_id) IN (VALUES …)`, which scans the whole table for a row-value IN on part
     // of a key.)
     let mut sql = Sql::new(backend);
-    sql.push("WITH ").push_list("v", &viewer_list).push(match backend {
-        DbBackend::Postgres => {
+    sql.push("WITH ")
+        .push_list("v", &viewer_list)
+        .push(&format!(
             " SELECT s.session_id AS session_id, s.user_id AS user_id, s.recording AS recording, \
-             s.started_at AS started_at, s.ended_at AS ended_at \
-             FROM v CROSS JOIN LATERAL (SELECT * FROM session_view_segments x \
-               WHERE x.session_id = v.session_id AND x.user_id = v.user_id) s"
-        }
-        _ => {
-            " SELECT s.session_id AS session_id, s.user_id AS user_id, s.recording AS recording, \
-             s.started_at AS started_at, s.ended_at AS ended_at \
-             FROM v CROSS JOIN session_view_segments s \
-             WHERE s.session_id = v.session_id AND s.user_id = v.user_id"
-        }
-    });
+         s.started_at AS started_at, s.ended_at AS ended_at {}",
+            rows_of_viewers(backend, "session_view_segments", false)
+        ));
     let mut old: HashMap<(i64, i64, bool), Vec<Span>> = HashMap::new();
     for row in conn.query_all_raw(sql.build()).await? {
         old.entry((
@@ -456,6 +436,24 @@ pub async fn apply(
     );
     conn.execute_raw(sql.build()).await?;
     Ok(())
+}
+
+/// `FROM …` the rows of `table` (as `s`) of the viewers in the list `v`: on PostgreSQL
+/// one index probe per viewer (`LATERAL`, whatever the planner thinks of the list),
+/// locked with `lock`; on SQLite a `CROSS JOIN`, which keeps to that order (SQLite
+/// has one writer at a time, so the transaction holds the database: no row locks).
+fn rows_of_viewers(backend: DbBackend, table: &str, lock: bool) -> String {
+    match backend {
+        DbBackend::Postgres => format!(
+            "FROM v CROSS JOIN LATERAL (SELECT * FROM {table} x \
+             WHERE x.session_id = v.session_id AND x.user_id = v.user_id{}) s",
+            if lock { " FOR UPDATE" } else { "" }
+        ),
+        _ => format!(
+            "FROM v CROSS JOIN {table} s \
+             WHERE s.session_id = v.session_id AND s.user_id = v.user_id"
+        ),
+    }
 }
 
 /// The columns of view rows (session, user, recording, span) for [`Sql::push_list`].
