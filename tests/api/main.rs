@@ -19,6 +19,7 @@ mod http;
 mod ingest;
 mod jwks;
 mod limits;
+mod live;
 mod model;
 mod niceties;
 mod nulls;
