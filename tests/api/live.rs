@@ -478,6 +478,35 @@ async fn a_connection_that_never_initialises_is_closed_with_4408() {
 }
 
 #[tokio::test]
+async fn a_peer_that_stops_answering_pings_is_dropped() {
+    let app = spawn_live(|config| {
+        config.live.live_max_connections = 1;
+        config.live.live_ping_interval_seconds = 1;
+        config.live.live_pong_timeout_seconds = 1;
+    })
+    .await;
+    // Authenticated, then never read again: its pings go unanswered.
+    let _silent = connect_as(&app, SUPER).await;
+    let mut replaced = None;
+    for _ in 0..300 {
+        if let Ok(socket) = open_with(&app, "graphql-transport-ws", &[]).await {
+            replaced = Some(socket);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        replaced.is_some(),
+        "the silent peer still holds the only place"
+    );
+    let metrics = app.get("/metrics").await.text().await.expect("metrics");
+    assert!(
+        metrics.contains("live_subscribers{kind=\"connections\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
 async fn changes_within_the_interval_arrive_as_one_message() {
     let app = spawn_live(|config| config.live.live_min_interval_ms = 5_000).await;
     let mut socket = connect_as(&app, SUPER).await;
