@@ -160,7 +160,12 @@ impl Application {
             config.delivery.shared_cache_entries as usize,
             Duration::from_secs(config.delivery.shared_cache_max_age_seconds.into()),
         );
-        let live = Live::start(config.live.clone(), &db, &config.effective_database_url());
+        let live = Live::start(
+            config.live.clone(),
+            &db,
+            &config.effective_database_url(),
+            config.database_max_connections,
+        );
         let engine = Engine::new(
             db.clone(),
             keys.clone(),
