@@ -201,16 +201,6 @@ impl DemoData {
             Role::OrganizerAdmin,
             true,
         ));
-        // The players' service account: reports activity (`recordActivity`) for every
-        // event; its token comes from `session-analytics token`, never from `login`.
-        d.users.push(user(
-            6,
-            "player-service@example.com",
-            "Player",
-            "Service",
-            Role::Ingest,
-            false,
-        ));
         // Speakers (ids 101..=124) and attendees (ids 1001..=1400) cannot log in.
         for i in 0..24 {
             let (first, last) = (FIRST_NAMES[i % 20], LAST_NAMES[(i * 7) % 20]);
@@ -246,6 +236,17 @@ impl DemoData {
                 false,
             ));
         }
+        // Last, so that the speakers and attendees keep their places in `users`
+        // (they are drawn by position below). The players' service account: reports activity (`recordActivity`) for every
+        // event; its token comes from `session-analytics token`, never from `login`.
+        d.users.push(user(
+            6,
+            "player-service@example.com",
+            "Player",
+            "Service",
+            Role::Ingest,
+            false,
+        ));
         d.organizer_admins.push(organizer_admin::Model {
             organizer_id: 1,
             user_id: 2,
