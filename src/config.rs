@@ -111,6 +111,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub telemetry: Telemetry,
+
+    #[command(flatten)]
+    pub live: Live,
 }
 
 /// Per-client request budgets, counted per server instance. Over one: 429
@@ -330,6 +333,70 @@ impl Telemetry {
     }
 }
 
+/// Live figures over WebSocket subscriptions (`sessionLive`): how many, how often.
+#[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
+pub struct Live {
+    /// Subscriptions one WebSocket connection may hold at once.
+    #[arg(long, env = "LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub live_max_subscriptions_per_connection: u32,
+
+    /// WebSocket connections one user may hold open on this instance.
+    #[arg(long, env = "LIVE_MAX_CONNECTIONS_PER_USER", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub live_max_connections_per_user: u32,
+
+    /// WebSocket connections one client address may hold open on this instance.
+    #[arg(long, env = "LIVE_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub live_max_connections_per_address: u32,
+
+    /// WebSocket connections this instance holds open in all (503 above it).
+    #[arg(long, env = "LIVE_MAX_CONNECTIONS", default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub live_max_connections: u32,
+
+    /// Subscriptions this instance holds in all.
+    #[arg(long, env = "LIVE_MAX_SUBSCRIPTIONS", default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub live_max_subscriptions: u32,
+
+    /// Least time between two messages about one session, in milliseconds: changes in
+    /// between are coalesced into one read and one message.
+    #[arg(long, env = "LIVE_MIN_INTERVAL_MS", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(50..=60_000))]
+    pub live_min_interval_ms: u64,
+
+    /// Most time between two reads of a session with subscribers, in seconds, change
+    /// or not ("joins in the last minute" decays without any write).
+    #[arg(long, env = "LIVE_REFRESH_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub live_refresh_seconds: u64,
+
+    /// A WebSocket ping is sent after this many idle seconds...
+    #[arg(long, env = "LIVE_PING_INTERVAL_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub live_ping_interval_seconds: u64,
+
+    /// ...and the connection is closed when nothing (no pong) comes back within this
+    /// many seconds.
+    #[arg(long, env = "LIVE_PONG_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub live_pong_timeout_seconds: u64,
+
+    /// Seconds a new connection has to send `connection_init` (then closed with 4408).
+    #[arg(long, env = "LIVE_INIT_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub live_init_timeout_seconds: u64,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Self {
+            live_max_subscriptions_per_connection: 20,
+            live_max_connections_per_user: 20,
+            live_max_connections_per_address: 200,
+            live_max_connections: 20_000,
+            live_max_subscriptions: 50_000,
+            live_min_interval_ms: 1_000,
+            live_refresh_seconds: 10,
+            live_ping_interval_seconds: 30,
+            live_pong_timeout_seconds: 10,
+            live_init_timeout_seconds: 10,
+        }
+    }
+}
+
 /// What one request may ask of the server. Every rejection names the limit it hit.
 #[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
 pub struct Limits {
@@ -518,7 +585,7 @@ fn find_arg<'a>(command: &'a clap::Command, long: &str) -> Option<&'a clap::Arg>
 mod tests {
     use clap::Parser;
 
-    use super::{Delivery, ExternalAuth, Limits, RateLimits, Telemetry};
+    use super::{Delivery, ExternalAuth, Limits, Live, RateLimits, Telemetry};
 
     #[derive(Parser)]
     struct Only {
@@ -532,6 +599,8 @@ mod tests {
         delivery: Delivery,
         #[command(flatten)]
         telemetry: Telemetry,
+        #[command(flatten)]
+        live: Live,
     }
 
     #[test]
@@ -543,5 +612,6 @@ mod tests {
         assert_eq!(parsed.delivery, Delivery::default());
         assert_eq!(parsed.telemetry.otel_service_name, "session-analytics");
         assert!(parsed.telemetry.metrics_enabled);
+        assert_eq!(parsed.live, Live::default());
     }
 }

@@ -41,6 +41,8 @@ pub enum AppError {
     },
     /// Over a rate limit; the client may retry after this many seconds.
     RateLimited(u64),
+    /// A subscription over a live-connection budget (the message names it).
+    TooManySubscriptions(String),
     /// A persisted document id (APQ hash or `documentId`) this server does not know.
     PersistedQueryNotFound,
     /// A persisted query sent to a server that keeps none (APQ off, no trusted documents).
@@ -65,6 +67,7 @@ impl AppError {
             Self::BadRequest(_) | Self::InvalidBatch(_) => "BAD_REQUEST",
             Self::TimelineTooLong { .. } => "TIMELINE_TOO_LONG",
             Self::RateLimited(_) => "RATE_LIMITED",
+            Self::TooManySubscriptions(_) => "TOO_MANY_SUBSCRIPTIONS",
             Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
             Self::PersistedQueryRequired(_) => "PERSISTED_QUERY_REQUIRED",
@@ -82,7 +85,7 @@ impl AppError {
             Self::SessionNotFound => 404_800,
             Self::EventNotFound => 4_040_200,
             Self::BadRequest(_) | Self::InvalidBatch(_) | Self::TimelineTooLong { .. } => 400,
-            Self::RateLimited(_) => 429,
+            Self::RateLimited(_) | Self::TooManySubscriptions(_) => 429,
             Self::PersistedQueryNotFound => 404,
             Self::PersistedQueryNotSupported | Self::PersistedQueryRequired(_) => 400,
             Self::ServiceUnavailable | Self::Timeout(_) => 503,
@@ -93,9 +96,10 @@ impl AppError {
     /// The human-readable message; never internal detail.
     pub fn message(&self) -> String {
         match self {
-            Self::Unauthenticated(m) | Self::BadRequest(m) | Self::PersistedQueryRequired(m) => {
-                m.clone()
-            }
+            Self::Unauthenticated(m)
+            | Self::BadRequest(m)
+            | Self::PersistedQueryRequired(m)
+            | Self::TooManySubscriptions(m) => m.clone(),
             Self::Forbidden => {
                 "only super admins, organizer admins and event admins may read event data".into()
             }

@@ -8,6 +8,7 @@ pub mod entity;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod live;
 pub mod progress;
 pub mod rate_limit;
 pub mod seed;

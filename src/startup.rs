@@ -12,6 +12,7 @@ use crate::{
     db::{self, StatementCounter},
     graphql::{cache::SharedCache, pipeline::Engine},
     http::{self, AppState, Inner, edge::Edge, persisted::PersistedQueries},
+    live::Live,
     rate_limit::{ClientAddress, RateLimiter},
     seed,
     telemetry::{Telemetry, Traces},
@@ -159,6 +160,7 @@ impl Application {
             config.delivery.shared_cache_entries as usize,
             Duration::from_secs(config.delivery.shared_cache_max_age_seconds.into()),
         );
+        let live = Live::start(config.live.clone(), &db, &config.effective_database_url());
         let engine = Engine::new(
             db.clone(),
             keys.clone(),
@@ -166,6 +168,7 @@ impl Application {
             config.production,
             limiter.clone(),
             cache,
+            Some(live.clone()),
         )?;
         let state = AppState::new(Inner {
             db,
@@ -179,6 +182,7 @@ impl Application {
             edge,
             telemetry,
             limiter,
+            live,
         });
         let listener = TcpListener::bind(bind)
             .await
@@ -229,6 +233,7 @@ impl Application {
         };
 
         let telemetry = self.state.telemetry.clone();
+        let live = self.state.live.clone();
         let router = http::router(self.state);
         let mut builder = Builder::new(TokioExecutor::new());
         builder
@@ -267,6 +272,8 @@ impl Application {
             }
         }
         drop(self.listener);
+        // Upgraded connections are no longer hyper's to drain: tell them to close (1001).
+        live.shut_down();
         if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
             .await
             .is_err()

@@ -157,6 +157,7 @@ fn fixture() -> &'static Fixture {
                 production,
                 limiter.clone(),
                 None,
+                None,
             )
             .expect("the engine builds")
         });

@@ -32,15 +32,25 @@ pub fn create(backend: DbBackend) -> Vec<String> {
             .to_owned(),
         "INSERT INTO cache_generation (id, generation) VALUES (1, 0)".to_owned(),
     ];
+    if backend == DbBackend::Postgres {
+        out.push(format!(
+            "CREATE OR REPLACE FUNCTION bump_cache_generation() RETURNS trigger \
+             LANGUAGE plpgsql AS $$\nBEGIN\n{BUMP};\nRETURN NULL;\nEND\n$$"
+        ));
+    }
+    out.extend(create_bumps(backend, WATCHED));
+    out
+}
+
+/// The triggers that bump the generation on `writes` to each table (the table and,
+/// on PostgreSQL, `bump_cache_generation()` exist already).
+pub fn create_bumps(backend: DbBackend, tables: &[(&str, &[&str])]) -> Vec<String> {
+    let mut out = Vec::new();
     match backend {
         DbBackend::Postgres => {
-            out.push(format!(
-                "CREATE OR REPLACE FUNCTION bump_cache_generation() RETURNS trigger \
-                 LANGUAGE plpgsql AS $$\nBEGIN\n{BUMP};\nRETURN NULL;\nEND\n$$"
-            ));
             // Once per statement (a COPY or a multi-row insert bumps it once), and on
             // TRUNCATE, which fires no row triggers.
-            for (table, writes) in WATCHED {
+            for (table, writes) in tables {
                 out.push(format!(
                     "CREATE TRIGGER cache_generation_{table} AFTER {} OR TRUNCATE ON {table} \
                      FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_generation()",
@@ -50,7 +60,7 @@ pub fn create(backend: DbBackend) -> Vec<String> {
         }
         // SQLite has row triggers only.
         _ => {
-            for (table, writes) in WATCHED {
+            for (table, writes) in tables {
                 for write in *writes {
                     out.push(format!(
                         "CREATE TRIGGER cache_generation_{table}_{} AFTER {write} ON {table} \
@@ -64,19 +74,15 @@ pub fn create(backend: DbBackend) -> Vec<String> {
     out
 }
 
-pub fn drop(backend: DbBackend) -> Vec<String> {
+/// Drops what [`create_bumps`] created for `tables`.
+pub fn drop_bumps(backend: DbBackend, tables: &[(&str, &[&str])]) -> Vec<String> {
     let mut out = Vec::new();
-    match backend {
-        DbBackend::Postgres => {
-            for (table, _) in WATCHED {
-                out.push(format!(
-                    "DROP TRIGGER IF EXISTS cache_generation_{table} ON {table}"
-                ));
-            }
-            out.push("DROP FUNCTION IF EXISTS bump_cache_generation()".to_owned());
-        }
-        _ => {
-            for (table, writes) in WATCHED {
+    for (table, writes) in tables {
+        match backend {
+            DbBackend::Postgres => out.push(format!(
+                "DROP TRIGGER IF EXISTS cache_generation_{table} ON {table}"
+            )),
+            _ => {
                 for write in *writes {
                     out.push(format!(
                         "DROP TRIGGER IF EXISTS cache_generation_{table}_{}",
@@ -85,6 +91,14 @@ pub fn drop(backend: DbBackend) -> Vec<String> {
                 }
             }
         }
+    }
+    out
+}
+
+pub fn drop(backend: DbBackend) -> Vec<String> {
+    let mut out = drop_bumps(backend, WATCHED);
+    if backend == DbBackend::Postgres {
+        out.push("DROP FUNCTION IF EXISTS bump_cache_generation()".to_owned());
     }
     out.push("DROP TABLE IF EXISTS cache_generation".to_owned());
     out

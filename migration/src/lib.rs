@@ -6,6 +6,7 @@ pub mod activity;
 pub mod activity_log;
 pub mod analytics;
 pub mod cache_generation;
+pub mod live_notify;
 mod m20261128_000001_create_tables;
 mod m20261128_000002_registrant_indexes;
 mod m20261128_000003_session_stats;
@@ -15,6 +16,7 @@ mod m20261128_000006_session_search;
 mod m20261204_000007_activity_ingest;
 mod m20261204_000008_activity_analytics;
 mod m20261205_000009_ingest_speed;
+mod m20261205_000010_live_notify;
 pub mod session_search;
 pub mod session_stats;
 mod triggers;
@@ -47,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000007_activity_ingest::Migration),
             Box::new(m20261204_000008_activity_analytics::Migration),
             Box::new(m20261205_000009_ingest_speed::Migration),
+            Box::new(m20261205_000010_live_notify::Migration),
         ]
     }
 }

@@ -406,8 +406,12 @@ impl ExternalVerifier {
     }
 
     /// Verifies an identity provider's token (`header` is its decoded header, with an
-    /// `alg` in [`ALGORITHMS`]) and returns its `email` claim.
-    pub async fn verify(&self, token: &str, header: &Header) -> Result<String, AppError> {
+    /// `alg` in [`ALGORITHMS`]) and returns its `email` claim and its `exp` (unix seconds).
+    pub async fn verify(
+        &self,
+        token: &str,
+        header: &Header,
+    ) -> Result<(String, Option<i64>), AppError> {
         let refuse = |why: &str| AppError::Unauthenticated(why.into());
         let kid = header
             .kid
@@ -440,12 +444,13 @@ impl ExternalVerifier {
         {
             return Err(refuse("the bearer token's email address is not verified"));
         }
+        let expires_at = claims.get("exp").and_then(Value::as_i64);
         claims
             .get("email")
             .and_then(Value::as_str)
             .map(str::trim)
             .filter(|email| !email.is_empty())
-            .map(str::to_owned)
+            .map(|email| (email.to_owned(), expires_at))
             .ok_or_else(|| refuse(UNKNOWN_USER))
     }
 }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use super::{
@@ -28,13 +29,22 @@ impl Verifier {
     }
 
     /// The id of the user `token` stands for, or UNAUTHENTICATED saying why not.
+    pub async fn user_id(&self, db: &DatabaseConnection, token: &str) -> Result<i64, AppError> {
+        Ok(self.identify(db, token).await?.user_id)
+    }
+
+    /// Whose `token` is and until when it is valid, or UNAUTHENTICATED saying why not.
     ///
     /// A token whose header names RS256 or ES256 goes to the identity provider's keys
     /// when one is configured, and names its user by the `email` claim (one statement);
     /// every other token must be one of ours: HS256 with our secret, the user in `sub`.
     /// Whether that user still exists, and what they may do, is decided later from the
     /// database, as for any user.
-    pub async fn user_id(&self, db: &DatabaseConnection, token: &str) -> Result<i64, AppError> {
+    pub async fn identify(
+        &self,
+        db: &DatabaseConnection,
+        token: &str,
+    ) -> Result<Identity, AppError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(AppError::Unauthenticated(format!(
                 "the bearer token is longer than the {MAX_TOKEN_BYTES} bytes the server accepts"
@@ -44,12 +54,26 @@ impl Verifier {
             && let Ok(header) = jsonwebtoken::decode_header(token)
             && jwks::ALGORITHMS.contains(&header.alg)
         {
-            let email = external.verify(token, &header).await?;
+            let (email, expires_at) = external.verify(token, &header).await?;
             return match people::id_by_email(db, &email).await? {
-                Some(id) => Ok(id),
+                Some(user_id) => Ok(Identity {
+                    user_id,
+                    expires_at: expires_at.and_then(|exp| DateTime::from_timestamp(exp, 0)),
+                }),
                 None => Err(AppError::Unauthenticated(jwks::UNKNOWN_USER.into())),
             };
         }
-        self.keys.verify(token)?.user_id()
+        let claims = self.keys.verify(token)?;
+        Ok(Identity {
+            user_id: claims.user_id()?,
+            expires_at: DateTime::from_timestamp(claims.exp, 0),
+        })
     }
+}
+
+/// A verified token: its user and when it expires (`None`: the provider set no `exp`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub user_id: i64,
+    pub expires_at: Option<DateTime<Utc>>,
 }

@@ -15,30 +15,34 @@ mod query;
 pub mod request;
 pub mod response;
 pub mod scalars;
+mod subscription;
 pub mod types;
 mod variables;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{Context, Schema};
 use sea_orm::DatabaseConnection;
 
 pub use query::{Mutation, Query};
+pub use subscription::Subscription;
 
 use crate::{
     auth::Keys,
     config::Limits,
     error::{AppError, AppResult},
+    live::Live,
     rate_limit::RateLimiter,
 };
 use limits::CostBudget;
 use loaders::RequestLoader;
 
 /// The executable schema.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema. Connects nothing: the connection, keys and limits are just
-/// stored. In production, introspection and "did you mean" suggestions are off.
+/// stored (`live`, the hub subscriptions read from, is absent only in tests that run
+/// no subscriptions). In production, introspection and "did you mean" suggestions are off.
 /// Requests go through [`pipeline::Engine`], which adds what the schema alone lacks:
 /// document and string limits, variable checks, null propagation, status codes.
 pub fn build_schema(
@@ -47,8 +51,9 @@ pub fn build_schema(
     limits: &Limits,
     production: bool,
     limiter: Arc<RateLimiter>,
+    live: Option<Arc<Live>>,
 ) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(db)
         .data(keys)
         .data(limits.clone())
@@ -57,6 +62,9 @@ pub fn build_schema(
         .limit_complexity(limits.max_query_complexity as usize)
         .limit_directives(limits.max_directives_per_field as usize)
         .extension(CostBudget(limiter));
+    if let Some(live) = live {
+        builder = builder.data(live);
+    }
     if production {
         builder = builder.disable_introspection().disable_suggestions();
     }
@@ -65,7 +73,7 @@ pub fn build_schema(
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .finish()
         .sdl()
 }

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    EmptySubscription, Name, Positioned, Request, Response, Schema, ServerError, Value, Variables,
+    Name, Positioned, Request, Response, Schema, ServerError, Value, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute},
     parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, Selection},
 };
@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use sea_orm::DatabaseConnection;
 
 use super::{
-    AppSchema, Mutation, Query, build_schema,
+    AppSchema, Mutation, Query, Subscription, build_schema,
     cache::{RequestGeneration, SharedCache},
     context::RequestContext,
     index::SchemaIndex,
@@ -34,6 +34,7 @@ use crate::{
     auth::Keys,
     config::Limits,
     error::AppError,
+    live::Live,
     rate_limit::{Budget, RateLimiter},
 };
 
@@ -60,10 +61,11 @@ impl Engine {
         production: bool,
         limiter: Arc<RateLimiter>,
         cache: Option<Arc<SharedCache>>,
+        live: Option<Arc<Live>>,
     ) -> anyhow::Result<Self> {
-        let schema = build_schema(db.clone(), keys, limits, production, limiter.clone());
+        let schema = build_schema(db.clone(), keys, limits, production, limiter.clone(), live);
         let index = SchemaIndex::from_sdl(&schema.sdl())?;
-        let mut validator = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        let mut validator = Schema::build(Query::default(), Mutation::default(), Subscription)
             .extension(ValidateOnly);
         if production {
             // Its errors reach clients as the running schema's do: no "did you mean".
@@ -78,6 +80,11 @@ impl Engine {
             db,
             cache,
         })
+    }
+
+    /// The executable schema (subscriptions run on it directly: `http::websocket`).
+    pub fn schema(&self) -> &AppSchema {
+        &self.schema
     }
 
     /// The document limits requests are prepared with.

@@ -25,6 +25,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Clone)]
 pub struct Edge {
     cors: Option<CorsLayer>,
+    /// The origins CORS allows (`*` alone for any), for the WebSocket upgrade's check.
+    origins: Vec<String>,
     compression: Option<CompressionLayer<And<DefaultPredicate, SizeAbove>>>,
 }
 
@@ -40,8 +42,22 @@ impl Edge {
         });
         Ok(Self {
             cors: cors(delivery)?,
+            origins: delivery
+                .cors_allowed_origins
+                .iter()
+                .map(|origin| origin.trim().to_owned())
+                .filter(|origin| !origin.is_empty())
+                .collect(),
             compression,
         })
+    }
+
+    /// Does `CORS_ALLOWED_ORIGINS` allow `origin`? (CORS itself does not apply to a
+    /// WebSocket upgrade, so `http::websocket` asks here.)
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.origins
+            .iter()
+            .any(|allowed| allowed == "*" || allowed == origin)
     }
 
     /// Wraps every route of `router`.

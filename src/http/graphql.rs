@@ -18,10 +18,15 @@
 //! The newest draft also suggests 422 for validation errors and 294 for partial
 //! success, which graphql-http's `auditServer` does not expect and which we do not use.
 
+use async_graphql_axum::GraphQLProtocol;
 use axum::{
     Extension,
     body::Bytes,
-    extract::{Query, State, rejection::BytesRejection},
+    extract::{
+        Query, State,
+        rejection::BytesRejection,
+        ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection},
+    },
     http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
@@ -31,6 +36,7 @@ use super::{
     media::{MediaType, negotiate, wants_graphiql},
     params::{self, Params, Rejection},
     respond::write,
+    websocket,
 };
 use crate::{
     auth::bearer::{Bearer, BearerRejection},
@@ -60,14 +66,30 @@ pub async fn post(
     }
 }
 
-/// `GET /graphql`: GraphiQL for a browser, else a query in the URL parameters.
+/// `GET /graphql`: a WebSocket for subscriptions, GraphiQL for a browser, else a query
+/// in the URL parameters.
 pub async fn get(
     State(state): State<AppState>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    protocol: Result<GraphQLProtocol, StatusCode>,
     bearer: Result<Bearer, BearerRejection>,
     address: Option<Extension<ClientAddress>>,
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
+    let address = address.map(|Extension(address)| address);
+    if headers.contains_key(header::UPGRADE) {
+        return match upgrade {
+            Ok(upgrade) => websocket::upgrade(
+                &state,
+                upgrade,
+                protocol,
+                &headers,
+                address.map(|ClientAddress(ip)| ip),
+            ),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
     let pairs = Query::<Vec<(String, String)>>::try_from_uri(&uri)
         .map(|Query(pairs)| pairs)
         .unwrap_or_default();
@@ -78,7 +100,7 @@ pub async fn get(
     let mut response = if !state.production && wants_graphiql(&headers, has_query) {
         graphiql::page().await.into_response()
     } else {
-        match admit(bearer, address, &headers) {
+        match admit(bearer, address.map(Extension), &headers) {
             Ok((caller, media)) => match params::from_pairs(pairs) {
                 Ok(params) => run(&state, params, caller, media, true).await,
                 Err(rejection) => write(rejection.finish(), Some(media)),

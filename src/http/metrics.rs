@@ -26,7 +26,11 @@ pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Respon
             return response;
         }
     }
-    let body = state.telemetry.metrics().render(&state.db);
+    let (connections, subscriptions) = state.live.held();
+    let (sessions, _) = state.live.hub.counts();
+    let metrics = state.telemetry.metrics();
+    metrics.set_live(connections, subscriptions, sessions);
+    let body = metrics.render(&state.db);
     let mut response = body.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -12,6 +12,7 @@ mod metrics;
 mod params;
 pub mod persisted;
 pub mod respond;
+mod websocket;
 
 use std::sync::Arc;
 
@@ -24,6 +25,7 @@ use crate::{
     config::Limits,
     db::StatementCounter,
     graphql::pipeline::Engine,
+    live::Live,
     rate_limit::RateLimiter,
     telemetry::{self, Telemetry},
 };
@@ -52,6 +54,8 @@ pub struct Inner {
     /// The per-client budgets, shared with the GraphQL pipeline: routes outside
     /// `/graphql` (the CSV exports) spend from the same buckets.
     pub limiter: Arc<RateLimiter>,
+    /// Live subscriptions: the hub, the connection budgets, the shutdown signal.
+    pub live: Arc<Live>,
 }
 
 impl AppState {
@@ -68,7 +72,7 @@ impl std::ops::Deref for AppState {
 }
 
 /// Builds the router: `/graphql` (POST and GET per GraphQL over HTTP; GraphiQL for
-/// browsers outside production), the hosts' CSV exports
+/// browsers outside production; subscriptions over a WebSocket upgrade), the hosts' CSV exports
 /// (`GET /export/sessions/{id}/registrants.csv`, `GET /export/events/{id}/sessions.csv`),
 /// `GET /health`, `GET /ready` and (unless turned off) `GET /metrics`, inside CORS and
 /// compression, inside the telemetry layer. The time limit bounds an export until its

@@ -201,6 +201,16 @@ impl DemoData {
             Role::OrganizerAdmin,
             true,
         ));
+        // The players' service account: reports activity (`recordActivity`) for every
+        // event; its token comes from `session-analytics token`, never from `login`.
+        d.users.push(user(
+            6,
+            "player-service@example.com",
+            "Player",
+            "Service",
+            Role::Ingest,
+            false,
+        ));
         // Speakers (ids 101..=124) and attendees (ids 1001..=1400) cannot log in.
         for i in 0..24 {
             let (first, last) = (FIRST_NAMES[i % 20], LAST_NAMES[(i * 7) % 20]);
@@ -248,6 +258,12 @@ impl DemoData {
             event_id: 1,
             user_id: 3,
         });
+        for event_id in 1..=4 {
+            d.event_admins.push(event_admin::Model {
+                event_id,
+                user_id: 6,
+            });
+        }
 
         let events = [
             (1, 1, "Northwind Cloud Summit 2026", 0),

@@ -42,7 +42,7 @@ pub struct VideoStatsRow {
 }
 
 /// The columns of [`VideoStatsRow`], in its order.
-const VIDEO_COLUMNS: &str = "session_id, live_views, recording_views, live_viewers, \
+pub(crate) const VIDEO_COLUMNS: &str = "session_id, live_views, recording_views, live_viewers, \
      recording_viewers, unique_live_viewers, unique_recording_viewers, live_seconds, \
      recording_seconds, joins, leaves, check_ins, chat_messages, questions, poll_votes, \
      peak_concurrent_viewers, peak_at";

@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod derived;
 pub mod events;
 pub mod export;
+pub mod live;
 pub mod people;
 pub mod rederive;
 pub mod registrants;

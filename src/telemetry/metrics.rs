@@ -52,6 +52,8 @@ pub struct Metrics {
     pub statement_errors: IntCounter,
     pub statement_seconds: Histogram,
     pub pool: IntGaugeVec,
+    /// WebSocket connections, subscriptions and watched sessions, read at scrape time.
+    pub live: IntGaugeVec,
     pub batch_size: HistogramVec,
     pub cache_lookups: IntCounterVec,
     pub rate_limited: IntCounterVec,
@@ -113,6 +115,13 @@ impl Metrics {
             ),
             &["state"],
         )?;
+        let live = IntGaugeVec::new(
+            Opts::new(
+                "live_subscribers",
+                "Live WebSocket connections, subscriptions and sessions with subscribers, read at scrape time.",
+            ),
+            &["kind"],
+        )?;
         let batch_size = HistogramVec::new(
             histogram_opts(
                 "dataloader_batch_size",
@@ -149,6 +158,7 @@ impl Metrics {
         registry.register(Box::new(statements.clone()))?;
         registry.register(Box::new(statement_errors.clone()))?;
         registry.register(Box::new(statement_seconds.clone()))?;
+        registry.register(Box::new(live.clone()))?;
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(batch_size.clone()))?;
         registry.register(Box::new(cache_lookups.clone()))?;
@@ -164,6 +174,7 @@ impl Metrics {
             statement_errors,
             statement_seconds,
             pool,
+            live,
             batch_size,
             cache_lookups,
             rate_limited,
@@ -193,6 +204,17 @@ impl Metrics {
     }
 
     /// The text exposition of every metric, with the pool gauges read from `db` now.
+    /// Sets the live gauges: connections, subscriptions, sessions watched.
+    pub fn set_live(&self, connections: u32, subscriptions: u32, sessions: usize) {
+        for (kind, n) in [
+            ("connections", i64::from(connections)),
+            ("subscriptions", i64::from(subscriptions)),
+            ("sessions", i64::try_from(sessions).unwrap_or(i64::MAX)),
+        ] {
+            self.live.with_label_values(&[kind]).set(n);
+        }
+    }
+
     pub fn render(&self, db: &DatabaseConnection) -> String {
         let (size, idle) = match db.get_database_backend() {
             DatabaseBackend::Sqlite => {

@@ -55,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     "m20261204_000007_activity_ingest",
     "m20261204_000008_activity_analytics",
     "m20261205_000009_ingest_speed",
+    "m20261205_000010_live_notify",
 ];
 
 const SESSION_TITLE: &str = "{ session(id: \"100\") { title } }";

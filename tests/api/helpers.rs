@@ -146,6 +146,7 @@ pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         external_auth: ExternalAuth::default(),
         delivery: Delivery::default(),
         telemetry: Telemetry::default(),
+        live: Default::default(),
     }
 }
 

@@ -20,6 +20,7 @@ mod http;
 mod ingest;
 mod jwks;
 mod limits;
+mod live;
 mod model;
 mod niceties;
 mod nulls;

@@ -156,6 +156,7 @@ async fn async_graphql_still_leaves_failed_fields_out_of_data() {
         &Limits::default(),
         false,
         limiter,
+        None,
     );
     let generation = RequestGeneration::default();
     let request = async_graphql::Request::new(

@@ -1,6 +1,9 @@
 //! `recordActivity`: an INGEST service account logs a batch of attendee activity, validated whole, each event once.
 
-use std::collections::{BTreeSet, HashMap};
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Arc,
+};
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{Duration, Utc};
@@ -13,6 +16,7 @@ use crate::{
         context::{db, request},
         types::activity::{ActivityInput, RecordActivityResult},
     },
+    live::Live,
     store::activity::{self, NewActivity, SessionEvent, Ticket},
 };
 
@@ -86,6 +90,13 @@ impl ActivityMutation {
         let recorded = activity::record(db, &checked, &sessions)
             .await
             .map_err(AppError::from)? as i32;
+        // This instance's subscribers hear of it at once; on PostgreSQL every other
+        // instance's hear through the triggers' NOTIFY (`live::listen`).
+        if recorded > 0
+            && let Ok(live) = ctx.data::<Arc<Live>>()
+        {
+            live.hub.changed(session_ids.iter().copied());
+        }
         Ok(RecordActivityResult {
             received,
             recorded,

@@ -23,7 +23,7 @@ pub struct Query(
 pub struct Mutation(login::LoginMutation, activity::ActivityMutation);
 
 /// Parses an `ID` argument into our numeric ids.
-fn parse_id(id: &ID, what: &str) -> AppResult<i64> {
+pub(crate) fn parse_id(id: &ID, what: &str) -> AppResult<i64> {
     id.parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
