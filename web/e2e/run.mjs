@@ -248,10 +248,15 @@ await check("GraphiQL renders from the server alone, with the example operations
   }
   await context.close();
 
+  // On a phone: the desktop's token in the Headers tab (no second login), then Session.
   const phone = await newPage(PHONE, true);
   await phone.page.goto(new URL("/graphql", base).href);
   await phone.page.waitForSelector(".graphiql-container");
   await waitFor(() => editorText(phone.page, QUERY_EDITOR), "the query editor (phone)");
+  await phone.page.waitForSelector(HEADERS_EDITOR);
+  await setEditor(phone.page, HEADERS_EDITOR, JSON.stringify({ Authorization: `Bearer ${adminToken}` }, null, 2));
+  const onPhone = await runOperation(phone.page, "Session");
+  assert(typeof onPhone.data?.session?.title === "string", "Session runs on a phone");
   await shot(phone.page, "graphiql-phone", false);
   await phone.context.close();
 });
