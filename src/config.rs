@@ -48,6 +48,27 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
 
+    /// Read replicas of a PostgreSQL `DATABASE_URL`, comma-separated `postgres://` URLs:
+    /// queries are served from the healthy ones, round robin; writes, subscriptions'
+    /// reads and `LISTEN` stay on the primary.
+    #[arg(
+        long,
+        env = "DATABASE_REPLICA_URLS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub database_replica_urls: Vec<String>,
+
+    /// A replica whose replay lag passes this many milliseconds leaves the rotation
+    /// until it catches up (its reads go to the primary meanwhile).
+    #[arg(long, env = "MAX_REPLICA_LAG_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub max_replica_lag_ms: u64,
+
+    /// How often each replica's lag is measured (and the primary's heartbeat written),
+    /// in milliseconds; a replica that does not answer within it leaves the rotation.
+    #[arg(long, env = "REPLICA_CHECK_INTERVAL_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(50..=60_000))]
+    pub replica_check_interval_ms: u64,
+
     /// Directory for the embedded SQLite database and the generated signing secret.
     #[arg(long, env = "DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
@@ -509,6 +530,31 @@ impl Config {
                 self.data_dir.join("session-analytics.db").display()
             ),
         }
+    }
+
+    /// The replica URLs, checked: each must be `postgres://` and so must the primary.
+    pub fn replica_urls(&self) -> anyhow::Result<Vec<String>> {
+        let urls: Vec<String> = self
+            .database_replica_urls
+            .iter()
+            .map(|url| url.trim().to_owned())
+            .filter(|url| !url.is_empty())
+            .collect();
+        if urls.is_empty() {
+            return Ok(urls);
+        }
+        let postgres =
+            |url: &str| url.starts_with("postgres://") || url.starts_with("postgresql://");
+        if !self.database_url.as_deref().is_some_and(postgres) {
+            anyhow::bail!("DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL (the primary)");
+        }
+        if let Some(bad) = urls.iter().find(|url| !postgres(url)) {
+            anyhow::bail!(
+                "DATABASE_REPLICA_URLS: {} is not a postgres:// URL",
+                crate::db::replicas::display_name(bad)
+            );
+        }
+        Ok(urls)
     }
 
     /// True when running on the embedded default (no `DATABASE_URL` given).

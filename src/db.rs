@@ -14,6 +14,7 @@ use migration::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Statement};
 
 mod lock;
+pub mod replicas;
 
 pub use lock::{MIGRATION_LOCK_KEY, MigrationLock};
 
@@ -71,13 +72,53 @@ pub async fn connect_observed(
     statement_timeout: Duration,
     observe: impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
 ) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    open(
+        url,
+        max_connections,
+        acquire_timeout,
+        statement_timeout,
+        false,
+        observe,
+    )
+    .await
+}
+
+/// [`connect_observed`] for a read replica: lazy, so that a replica that is down at
+/// start only stays out of rotation (`db::replicas`) instead of failing the start.
+pub async fn connect_replica(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+    statement_timeout: Duration,
+    observe: impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
+) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    open(
+        url,
+        max_connections,
+        acquire_timeout,
+        statement_timeout,
+        true,
+        observe,
+    )
+    .await
+}
+
+async fn open(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+    statement_timeout: Duration,
+    lazy: bool,
+    observe: impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
+) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
         // PostgreSQL cancels a statement that runs longer; SQLite has no such setting,
         // and there the request time limit bounds the work instead.
         .statement_timeout(statement_timeout)
-        .min_connections(1)
+        .min_connections(u32::from(!lazy))
+        .connect_lazy(lazy)
         // Bounds both the wait for a free connection and the opening of a new one
         // (sqlx's connect timeout is the same setting).
         .acquire_timeout(acquire_timeout)

@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use crate::{
     auth::{Keys, Verifier, jwks::ExternalVerifier, secret},
     config::Config,
-    db::{self, StatementCounter},
+    db::{self, StatementCounter, replicas::Replicas},
     graphql::{cache::SharedCache, pipeline::Engine},
     http::{self, AppState, Inner, edge::Edge, persisted::PersistedQueries},
     live::Live,
@@ -106,6 +106,43 @@ pub async fn prepare_observed(
     Ok((db, statements, keys))
 }
 
+/// The read replicas of `DATABASE_REPLICA_URLS` (none: `None`), their checks started.
+async fn open_replicas(
+    config: &Config,
+    telemetry: &Telemetry,
+) -> anyhow::Result<Option<Arc<Replicas>>> {
+    let urls = config.replica_urls()?;
+    if urls.is_empty() {
+        return Ok(None);
+    }
+    let replicas = Replicas::open(
+        &urls,
+        Duration::from_millis(config.max_replica_lag_ms),
+        Duration::from_millis(config.replica_check_interval_ms),
+        |url| {
+            let observe = telemetry.statement_observer();
+            async move {
+                db::connect_replica(
+                    &url,
+                    config.database_max_connections,
+                    Duration::from_millis(config.database_acquire_timeout_ms),
+                    Duration::from_millis(config.limits.statement_timeout_ms),
+                    observe,
+                )
+                .await
+            }
+        },
+    )
+    .await
+    .context("cannot open the read replicas (DATABASE_REPLICA_URLS)")?;
+    let replicas = Arc::new(replicas);
+    replicas
+        .spawn_checks(&config.effective_database_url())
+        .await
+        .context("cannot open the replica checks' connection to the primary")?;
+    Ok(Some(replicas))
+}
+
 /// A bound, ready-to-serve application.
 pub struct Application {
     listener: TcpListener,
@@ -160,7 +197,13 @@ impl Application {
             config.delivery.shared_cache_entries as usize,
             Duration::from_secs(config.delivery.shared_cache_max_age_seconds.into()),
         );
-        let live = Live::start(config.live.clone(), &db, &config.effective_database_url());
+        let replicas = open_replicas(config, &telemetry).await?;
+        let live = Live::start(
+            config.live.clone(),
+            &db,
+            &config.effective_database_url(),
+            config.database_max_connections,
+        );
         let engine = Engine::new(
             db.clone(),
             keys.clone(),
@@ -169,7 +212,8 @@ impl Application {
             limiter.clone(),
             cache,
             Some(live.clone()),
-        )?;
+        )?
+        .with_replicas(replicas.clone());
         let state = AppState::new(Inner {
             db,
             engine,
@@ -183,6 +227,7 @@ impl Application {
             telemetry,
             limiter,
             live,
+            replicas,
         });
         let listener = TcpListener::bind(bind)
             .await
@@ -196,6 +241,15 @@ impl Application {
 
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
         Ok(self.listener.local_addr()?)
+    }
+
+    /// Counts the SQL statements each read replica ran (in `DATABASE_REPLICA_URLS` order).
+    pub fn replica_statements(&self) -> Vec<StatementCounter> {
+        self.state
+            .replicas
+            .iter()
+            .flat_map(|r| r.members.iter().map(|m| m.statements.clone()))
+            .collect()
     }
 
     /// Counts the SQL statements this application runs.

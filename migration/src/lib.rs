@@ -17,6 +17,7 @@ mod m20261204_000007_activity_ingest;
 mod m20261204_000008_activity_analytics;
 mod m20261205_000009_ingest_speed;
 mod m20261205_000010_live_notify;
+mod m20261205_000011_replica_heartbeat;
 pub mod session_search;
 pub mod session_stats;
 mod triggers;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_activity_analytics::Migration),
             Box::new(m20261205_000009_ingest_speed::Migration),
             Box::new(m20261205_000010_live_notify::Migration),
+            Box::new(m20261205_000011_replica_heartbeat::Migration),
         ]
     }
 }

@@ -33,6 +33,7 @@ use super::{
 use crate::{
     auth::Keys,
     config::Limits,
+    db::replicas::Replicas,
     error::AppError,
     live::Live,
     rate_limit::{Budget, RateLimiter},
@@ -49,6 +50,8 @@ pub struct Engine {
     limiter: Arc<RateLimiter>,
     db: DatabaseConnection,
     cache: Option<Arc<SharedCache>>,
+    /// Read replicas: queries run on a healthy one when there is one.
+    replicas: Option<Arc<Replicas>>,
 }
 
 impl Engine {
@@ -79,7 +82,14 @@ impl Engine {
             limiter,
             db,
             cache,
+            replicas: None,
         })
+    }
+
+    /// Serves queries from `replicas` (mutations stay on the primary).
+    pub fn with_replicas(mut self, replicas: Option<Arc<Replicas>>) -> Self {
+        self.replicas = replicas;
+        self
     }
 
     /// The executable schema (subscriptions run on it directly: `http::websocket`).
@@ -94,6 +104,16 @@ impl Engine {
 
     /// Runs one request to its finished response.
     pub async fn run(&self, request: GraphqlRequest) -> Finished {
+        // A query reads only: a healthy replica serves it, with everything it reads
+        // (the viewer and the cache generation included) from that one server.
+        let db = if request.is_mutation() {
+            &self.db
+        } else {
+            self.replicas
+                .as_ref()
+                .and_then(|replicas| replicas.pick())
+                .unwrap_or(&self.db)
+        };
         let GraphqlRequest {
             query,
             document,
@@ -130,17 +150,17 @@ impl Engine {
         let generation = RequestGeneration::default();
         let user_id = caller.user_id;
         request = request
-            .data(RequestContext::new(
-                self.db.clone(),
-                user_id,
-                generation.clone(),
-            ))
+            .data(RequestContext::new(db.clone(), user_id, generation.clone()))
             .data(Loaders::new(
-                self.db.clone(),
+                db.clone(),
                 user_id,
                 self.cache.clone(),
                 generation,
             ));
+        if !std::ptr::eq(db, &self.db) {
+            // Resolvers that take the connection from the context get the replica too.
+            request = request.data(db.clone());
+        }
         if let Some(client) = caller.client() {
             request = request.data(client);
         }

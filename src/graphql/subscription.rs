@@ -55,12 +55,20 @@ impl Subscription {
             .clone();
         let db = db(ctx)?.clone();
         let session_id = parse_id(&session_id, "a session")?;
-        let (_, event) = store::sessions::find_with_event(&db, session_id)
-            .await
-            .map_err(AppError::from)?
-            .ok_or(AppError::SessionNotFound)?;
-        let generation = check_rights(&db, caller.user_id, &event).await?;
         let permit = live.subscribe(caller)?;
+        let (event, generation) = {
+            let _turn = live
+                .admission
+                .acquire()
+                .await
+                .map_err(|_| AppError::ServiceUnavailable)?;
+            let (_, event) = store::sessions::find_with_event(&db, session_id)
+                .await
+                .map_err(AppError::from)?
+                .ok_or(AppError::SessionNotFound)?;
+            let generation = check_rights(&db, caller.user_id, &event).await?;
+            (event, generation)
+        };
         let watcher = Watcher {
             subscription: live.hub.subscribe(session_id),
             _permit: permit,

@@ -68,7 +68,21 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
         .await
         .unwrap_or(Err(NotReady::DatabaseUnavailable));
     match verdict {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Ok(()) => {
+            let mut body = json!({ "status": "ready" });
+            // Replicas out of rotation leave the instance ready: the primary serves
+            // their reads. Monitors see which and why here.
+            if let Some(replicas) = &state.replicas {
+                body["replicas"] = replicas
+                    .members
+                    .iter()
+                    .map(|r| {
+                        json!({ "name": r.name, "inRotation": r.healthy(), "lagMs": r.lag_ms() })
+                    })
+                    .collect();
+            }
+            (StatusCode::OK, Json(body))
+        }
         Err(not_ready) => {
             tracing::warn!(code = not_ready.code(), "not ready");
             (

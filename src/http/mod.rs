@@ -23,7 +23,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use crate::{
     auth::{Keys, Verifier},
     config::Limits,
-    db::StatementCounter,
+    db::{StatementCounter, replicas::Replicas},
     graphql::pipeline::Engine,
     live::Live,
     rate_limit::RateLimiter,
@@ -56,6 +56,8 @@ pub struct Inner {
     pub limiter: Arc<RateLimiter>,
     /// Live subscriptions: the hub, the connection budgets, the shutdown signal.
     pub live: Arc<Live>,
+    /// Read replicas (`DATABASE_REPLICA_URLS`), if any.
+    pub replicas: Option<Arc<Replicas>>,
 }
 
 impl AppState {

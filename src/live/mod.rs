@@ -30,6 +30,10 @@ use hub::{Hub, Pace};
 pub struct Live {
     pub hub: Arc<Hub>,
     pub settings: config::Live,
+    /// Subscriptions being admitted (their rights read) at once: half the pool, so that
+    /// a storm of new subscribers waits its turn instead of timing out on the pool and
+    /// starving the HTTP requests.
+    pub admission: tokio::sync::Semaphore,
     counts: Mutex<Counts>,
     shutdown: watch::Sender<bool>,
 }
@@ -70,8 +74,13 @@ impl Refusal {
 
 impl Live {
     /// Builds the hub and starts its refresher, and on PostgreSQL the listener on
-    /// `database_url`. Needs a Tokio runtime.
-    pub fn start(settings: config::Live, db: &DatabaseConnection, database_url: &str) -> Arc<Self> {
+    /// `database_url`; `pool_size` bounds the admissions. Needs a Tokio runtime.
+    pub fn start(
+        settings: config::Live,
+        db: &DatabaseConnection,
+        database_url: &str,
+        pool_size: u32,
+    ) -> Arc<Self> {
         let hub = Hub::new(Pace {
             min_interval: Duration::from_millis(settings.live_min_interval_ms),
             refresh: Duration::from_secs(settings.live_refresh_seconds),
@@ -83,6 +92,7 @@ impl Live {
         Arc::new(Self {
             hub,
             settings,
+            admission: tokio::sync::Semaphore::new((pool_size as usize / 2).max(1)),
             counts: Mutex::new(Counts::default()),
             shutdown: watch::Sender::new(false),
         })

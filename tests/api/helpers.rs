@@ -23,6 +23,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub statements: StatementCounter,
+    /// Statements each read replica ran (empty without `DATABASE_REPLICA_URLS`).
+    pub replica_statements: Vec<StatementCounter>,
     pub keys: Keys,
     pub db: DatabaseConnection,
     _scratch: Scratch,
@@ -131,6 +133,9 @@ impl Drop for Scratch {
 pub fn test_config(dir: &std::path::Path, database_url: String) -> Config {
     Config {
         database_url: Some(database_url),
+        database_replica_urls: Vec::new(),
+        max_replica_lag_ms: 2_000,
+        replica_check_interval_ms: 500,
         data_dir: dir.to_path_buf(),
         database_max_connections: 5,
         database_acquire_timeout_ms: 2_000,
@@ -212,11 +217,13 @@ pub async fn spawn_with_traces(config: Config, scratch: Scratch, traces: Traces)
 fn serve(app: Application, scratch: Scratch) -> TestApp {
     let addr = app.local_addr().expect("bound address");
     let (statements, keys, db) = (app.statements(), app.keys(), app.db());
+    let replica_statements = app.replica_statements();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     TestApp {
         addr,
         client: reqwest::Client::new(),
         statements,
+        replica_statements,
         keys,
         db,
         _scratch: scratch,
