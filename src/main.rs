@@ -333,6 +333,7 @@ async fn serve_until_signal(config: &Config, serve: &ServeConfig) -> anyhow::Res
     let addr = app.local_addr()?;
     tracing::info!(%addr, "listening");
     println!("session-analytics is listening on http://{addr}");
+    println!("  Analytics:  http://{addr}/analytics");
     println!("  GraphiQL:   http://{addr}/graphql");
     println!("  Health:     http://{addr}/health (liveness), http://{addr}/ready (readiness)");
     if config.telemetry.metrics_enabled {

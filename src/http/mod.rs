@@ -1,5 +1,6 @@
-//! HTTP glue: the axum router, shared state, and the GraphQL, GraphiQL, CSV export and health routes.
+//! HTTP glue: the axum router, shared state, and the GraphQL, GraphiQL, CSV export, health and web page routes.
 
+mod assets;
 pub mod edge;
 mod export;
 mod graphiql;
@@ -96,7 +97,8 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(body_limit)
         .route("/health", get(health::check))
-        .route("/ready", get(health::ready));
+        .route("/ready", get(health::ready))
+        .merge(assets::routes());
     let router = if state.telemetry.metrics_enabled() {
         router.route("/metrics", get(metrics::scrape))
     } else {

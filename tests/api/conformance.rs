@@ -747,7 +747,7 @@ async fn a_browser_get_still_gets_graphiql() {
         assert_eq!(answer.media_type(), "text/html", "{accept:?}");
         let html = answer.body.as_str().expect("HTML");
         assert!(
-            html.contains("graphiql") && html.contains("defaultQuery:"),
+            html.contains("graphiql") && html.contains(r#""defaultQuery":"#),
             "{accept:?}"
         );
     }

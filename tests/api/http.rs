@@ -16,7 +16,7 @@ async fn graphiql_opens_with_the_login_mutation_and_a_session_query() {
     let html = response.text().await.expect("html");
     assert!(html.contains("graphiql"), "a GraphiQL page");
     assert!(
-        html.contains("defaultQuery:"),
+        html.contains(r#""defaultQuery":"#),
         "GraphiQL opens on our example operations"
     );
     assert!(

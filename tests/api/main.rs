@@ -7,6 +7,7 @@
 mod access;
 mod analytics;
 mod analytics_derive;
+mod assets;
 mod cache;
 mod cli;
 mod conformance;
