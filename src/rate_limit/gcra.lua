@@ -24,5 +24,8 @@ local allow_at = new_tat - burst * interval
 if allow_at > now then
   return {0, math.ceil(allow_at - now)}
 end
-redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000))
+-- At least 1 ms: an interval under the clock's resolution (budgets of more than about
+-- 60 million a minute) may not move the TAT at all.
+local ttl = math.max(1, math.ceil((new_tat - now) / 1000))
+redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', ttl)
 return {1, 0}
