@@ -137,8 +137,8 @@ pub struct Config {
     pub live: Live,
 }
 
-/// Per-client request budgets, counted per server instance. Over one: 429
-/// `RATE_LIMITED` with `Retry-After`.
+/// Per-client request budgets, counted per server instance, or in Redis for every
+/// instance at once. Over one: 429 `RATE_LIMITED` with `Retry-After`.
 #[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
 pub struct RateLimits {
     /// GraphQL operations per client (user, or address when anonymous) per minute; 0 turns the limit off.
@@ -172,6 +172,26 @@ pub struct RateLimits {
         default_value_t = 20
     )]
     pub login_attempts_per_address_per_minute: u32,
+
+    /// Redis that every instance counts the budgets in (`redis://[user:password@]host[:port][/db]`),
+    /// so a client has one budget across instances. Unset: each instance counts its own.
+    /// While Redis does not answer, each instance counts its own until it does. A secret
+    /// when it holds a password: never printed.
+    #[arg(
+        long = "rate-limit-redis-url",
+        env = "RATE_LIMIT_REDIS_URL",
+        hide_env_values = true
+    )]
+    pub redis_url: Option<Secret>,
+
+    /// Prefix of the budgets' keys in Redis (`<prefix>:<budget>:<client hash>`), for
+    /// deployments that share one Redis.
+    #[arg(
+        long = "rate-limit-redis-prefix",
+        env = "RATE_LIMIT_REDIS_PREFIX",
+        default_value = "sa:rl"
+    )]
+    pub redis_prefix: String,
 }
 
 impl Default for RateLimits {
@@ -181,6 +201,8 @@ impl Default for RateLimits {
             cost_per_minute: 1_000_000,
             login_attempts_per_account_per_minute: 5,
             login_attempts_per_address_per_minute: 20,
+            redis_url: None,
+            redis_prefix: "sa:rl".into(),
         }
     }
 }

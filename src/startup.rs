@@ -183,16 +183,20 @@ impl Application {
         // So is one with a bad trusted-documents manifest or CORS origin.
         let persisted = PersistedQueries::from_config(&config.delivery)?;
         let edge = Edge::from_config(&config.delivery)?;
+        // And one with a malformed RATE_LIMIT_REDIS_URL; an unreachable Redis is logged
+        // and budgets are counted in memory until it answers.
+        let limiter = Arc::new(
+            RateLimiter::new(&config.rate_limits)?
+                .with_rejections(telemetry.metrics().rate_limited.clone())
+                .with_backend_gauge(telemetry.metrics().rate_limit_backend.clone()),
+        );
+        limiter.connect().await;
         let (db, statements, keys) =
             prepare_observed(config, telemetry.statement_observer()).await?;
         if let Some(external) = &external {
             external.spawn_refresh();
         }
         let verifier = Verifier::new(keys.clone(), external);
-        let limiter = Arc::new(
-            RateLimiter::new(config.rate_limits.clone())
-                .with_rejections(telemetry.metrics().rate_limited.clone()),
-        );
         let cache = SharedCache::new(
             config.delivery.shared_cache_entries as usize,
             Duration::from_secs(config.delivery.shared_cache_max_age_seconds.into()),

@@ -142,12 +142,16 @@ fn fixture() -> &'static Fixture {
         );
         // Budgets off (0): the properties send far more than a client may per minute, and
         // a throttled request would test nothing. The budgets' code still runs.
-        let limiter = Arc::new(RateLimiter::new(RateLimits {
-            operations_per_minute: 0,
-            cost_per_minute: 0,
-            login_attempts_per_account_per_minute: 0,
-            login_attempts_per_address_per_minute: 0,
-        }));
+        let limiter = Arc::new(
+            RateLimiter::new(&RateLimits {
+                operations_per_minute: 0,
+                cost_per_minute: 0,
+                login_attempts_per_account_per_minute: 0,
+                login_attempts_per_address_per_minute: 0,
+                ..RateLimits::default()
+            })
+            .expect("budgets in memory"),
+        );
         let limits = Limits::default();
         let engines = [false, true].map(|production| {
             Engine::new(

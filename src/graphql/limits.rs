@@ -196,6 +196,7 @@ impl Extension for CostBudgetExtension {
         if let Some(client) = ctx.data_opt::<Client>() {
             self.0
                 .spend(Budget::Cost(*client), result.complexity as u64)
+                .await
                 .map_err(|err| {
                     vec![async_graphql::Error::from(err).into_server_error(Default::default())]
                 })?;

@@ -126,7 +126,7 @@ impl Engine {
         let legacy = statuses == Statuses::Legacy;
         // One operation per request (batching is off); its cost is charged once known.
         if let Some(client) = caller.client()
-            && let Err(err) = self.limiter.spend(Budget::Operations(client), 1)
+            && let Err(err) = self.limiter.spend(Budget::Operations(client), 1).await
         {
             tracing::info!(status = 429, "graphql request over its rate limit");
             return Finished::refused(StatusCode::TOO_MANY_REQUESTS, &err);

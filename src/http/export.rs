@@ -53,7 +53,7 @@ pub async fn session_registrants(
     Path(id): Path<String>,
 ) -> Response {
     let admitted = async {
-        let context = admit(&state, bearer, address)?;
+        let context = admit(&state, bearer, address).await?;
         context.admin().await?;
         let id = parse_id(&id, "a session")?;
         let (session, event) = store::sessions::find_with_event(&state.db, id)
@@ -83,7 +83,7 @@ pub async fn event_sessions(
     Path(id): Path<String>,
 ) -> Response {
     let admitted = async {
-        let context = admit(&state, bearer, address)?;
+        let context = admit(&state, bearer, address).await?;
         context.admin().await?;
         let id = parse_id(&id, "an event")?;
         let event = store::events::find(&state.db, id)
@@ -122,7 +122,7 @@ impl From<DbErr> for Refusal {
 
 /// The token and the caller's operation budget, in the order `/graphql` checks them;
 /// then the request context whose guards decide the rest.
-fn admit(
+async fn admit(
     state: &AppState,
     bearer: Result<Bearer, BearerRejection>,
     address: Option<Extension<ClientAddress>>,
@@ -133,7 +133,7 @@ fn admit(
         address: address.map(|Extension(address)| address),
     };
     if let Some(client) = caller.client() {
-        state.limiter.spend(Budget::Operations(client), 1)?;
+        state.limiter.spend(Budget::Operations(client), 1).await?;
     }
     Ok(RequestContext::new(
         state.db.clone(),

@@ -7,6 +7,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use serde_json::{Value, json};
 
 use super::AppState;
+use crate::rate_limit::Backend;
 
 /// 200 with `{"status":"ok","database":"up"}`, or 503 with `"database":"down"` when the
 /// database does not answer within the request time limit (a pool that cannot hand out
@@ -68,21 +69,7 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
         .await
         .unwrap_or(Err(NotReady::DatabaseUnavailable));
     match verdict {
-        Ok(()) => {
-            let mut body = json!({ "status": "ready" });
-            // Replicas out of rotation leave the instance ready: the primary serves
-            // their reads. Monitors see which and why here.
-            if let Some(replicas) = &state.replicas {
-                body["replicas"] = replicas
-                    .members
-                    .iter()
-                    .map(|r| {
-                        json!({ "name": r.name, "inRotation": r.healthy(), "lagMs": r.lag_ms() })
-                    })
-                    .collect();
-            }
-            (StatusCode::OK, Json(body))
-        }
+        Ok(()) => (StatusCode::OK, Json(ready_body(&state).await)),
         Err(not_ready) => {
             tracing::warn!(code = not_ready.code(), "not ready");
             (
@@ -95,6 +82,32 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
             )
         }
     }
+}
+
+/// `{"status":"ready"}`, and with Redis configured where budgets are counted: `redis`, or
+/// `memory` with `"degraded"` while Redis does not answer. That is still ready (200): the
+/// instance serves every request, with per-instance budgets, and taking instances out of
+/// a load balancer because a shared Redis is down would turn its outage into the API's.
+async fn ready_body(state: &AppState) -> Value {
+    let mut body = match state.limiter.backend().await {
+        Backend::Memory => json!({ "status": "ready" }),
+        Backend::Redis => json!({ "status": "ready", "rate_limits": "redis" }),
+        Backend::MemoryRedisDown => json!({
+            "status": "ready",
+            "rate_limits": "memory",
+            "degraded": "RATE_LIMIT_REDIS_UNAVAILABLE",
+        }),
+    };
+    // Replicas out of rotation leave the instance ready: the primary serves their
+    // reads. Monitors see which and why here.
+    if let Some(replicas) = &state.replicas {
+        body["replicas"] = replicas
+            .members
+            .iter()
+            .map(|r| json!({ "name": r.name, "inRotation": r.healthy(), "lagMs": r.lag_ms() }))
+            .collect();
+    }
+    body
 }
 
 async fn readiness(state: &AppState) -> Result<(), NotReady> {

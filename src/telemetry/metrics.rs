@@ -57,6 +57,8 @@ pub struct Metrics {
     pub batch_size: HistogramVec,
     pub cache_lookups: IntCounterVec,
     pub rate_limited: IntCounterVec,
+    /// Where rate-limit budgets are counted: `redis` or `memory` is 1, the other 0.
+    pub rate_limit_backend: IntGaugeVec,
 }
 
 fn histogram_opts(name: &str, help: &str, buckets: &[f64]) -> HistogramOpts {
@@ -144,6 +146,15 @@ impl Metrics {
             ),
             &["budget"],
         )?;
+        let rate_limit_backend = IntGaugeVec::new(
+            Opts::new(
+                "rate_limit_backend",
+                "Where rate-limit budgets are counted: 1 for redis (shared by every instance) or memory (this instance's), 0 for the other.",
+            ),
+            &["backend"],
+        )?;
+        rate_limit_backend.with_label_values(&["redis"]).set(0);
+        rate_limit_backend.with_label_values(&["memory"]).set(1);
         // Closed sets start at zero, so that dashboards and alerts see them before the first one.
         for code in ERROR_CODES {
             errors.with_label_values(&[*code]);
@@ -163,6 +174,7 @@ impl Metrics {
         registry.register(Box::new(batch_size.clone()))?;
         registry.register(Box::new(cache_lookups.clone()))?;
         registry.register(Box::new(rate_limited.clone()))?;
+        registry.register(Box::new(rate_limit_backend.clone()))?;
         Ok(Self {
             registry,
             operations: Mutex::new(HashSet::new()),
@@ -178,6 +190,7 @@ impl Metrics {
             batch_size,
             cache_lookups,
             rate_limited,
+            rate_limit_backend,
         })
     }
 

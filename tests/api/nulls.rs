@@ -149,7 +149,7 @@ async fn async_graphql_still_leaves_failed_fields_out_of_data() {
     };
 
     let app = spawn_with_fixture().await;
-    let limiter = Arc::new(RateLimiter::new(RateLimits::default()));
+    let limiter = Arc::new(RateLimiter::new(&RateLimits::default()).expect("budgets in memory"));
     let schema = build_schema(
         app.db.clone(),
         app.keys.clone(),

@@ -34,9 +34,11 @@ impl LoginMutation {
         let limiter = ctx
             .data::<Arc<RateLimiter>>()
             .map_err(|_| AppError::Internal)?;
-        limiter.spend(Budget::LoginAccount(email.trim().to_lowercase()), 1)?;
+        limiter
+            .spend(Budget::LoginAccount(email.trim().to_lowercase()), 1)
+            .await?;
         if let Ok(ClientAddress(address)) = ctx.data::<ClientAddress>() {
-            limiter.spend(Budget::LoginAddress(*address), 1)?;
+            limiter.spend(Budget::LoginAddress(*address), 1).await?;
         }
         let user = store::people::by_email(db(ctx)?, &email)
             .await
