@@ -600,6 +600,14 @@ pub struct ServeConfig {
     /// Address and port to listen on.
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8000")]
     pub bind: SocketAddr,
+
+    /// On SIGTERM, how long the server keeps serving, in milliseconds, with `/ready`
+    /// answering 503 `SHUTTING_DOWN` (and every response closing its connection), before
+    /// it stops accepting and drains: time for a load balancer to take it out of
+    /// rotation. Longer than the balancer's health-check interval times its failure
+    /// count, and than its idle keep-alive to us. Ctrl-C and a second signal skip it.
+    #[arg(long, env = "SHUTDOWN_READY_DELAY_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    pub shutdown_ready_delay_ms: u64,
 }
 
 /// Why the command line was refused, with a note naming the environment variable when

@@ -344,28 +344,86 @@ async fn serve_until_signal(config: &Config, serve: &ServeConfig) -> anyhow::Res
             "  Log in with the `login` mutation as super.admin@example.com, organizer.admin@example.com,\n  event.admin@example.com or attendee@example.com, password `demo-password`,\n  then send the token as `Authorization: Bearer <token>`."
         );
     }
-    app.run_until_stopped(shutdown_signal()).await
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let delay = std::time::Duration::from_millis(serve.shutdown_ready_delay_ms);
+    let (leave_tx, leave) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop) = tokio::sync::oneshot::channel();
+    // The handlers are installed now, before the first request, not when the task runs.
+    tokio::spawn(stop_on_signals(Signals::new(), delay, leave_tx, stop_tx));
+    // A sender dropped without sending (no signal handler) must not stop the server.
+    let fired = |rx: tokio::sync::oneshot::Receiver<()>| async move {
+        if rx.await.is_err() {
+            std::future::pending::<()>().await;
         }
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    app.run_with_drain(fired(leave), fired(stop)).await
+}
+
+/// SIGTERM (a service manager, an orchestrator): leave the load balancer's rotation
+/// (`/ready` answers 503) and serve on for `delay`, then stop; a second signal cuts the
+/// delay short. Ctrl-C (SIGINT, someone at a terminal) stops without the delay.
+async fn stop_on_signals(
+    mut signals: Signals,
+    delay: std::time::Duration,
+    leave: tokio::sync::oneshot::Sender<()>,
+    stop: tokio::sync::oneshot::Sender<()>,
+) {
+    let first = signals.next().await;
+    let _ = leave.send(());
+    if first == Signal::Terminate && !delay.is_zero() {
+        tracing::info!(
+            delay_ms = delay.as_millis() as u64,
+            "SIGTERM: serving on for the ready delay (a second signal stops at once)"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            _ = signals.next() => tracing::info!("a second signal: not waiting for the rest of the ready delay"),
+        }
     }
     tracing::info!("shutting down: finishing in-flight requests");
+    let _ = stop.send(());
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    Interrupt,
+    Terminate,
+}
+
+/// Ctrl-C and (on Unix) SIGTERM, each received as often as it comes.
+struct Signals {
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Self {
+        Self {
+            #[cfg(unix)]
+            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .ok(),
+        }
+    }
+
+    async fn next(&mut self) -> Signal {
+        let interrupt = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        #[cfg(unix)]
+        let terminate = async {
+            match &mut self.terminate {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            () = interrupt => Signal::Interrupt,
+            () = terminate => Signal::Terminate,
+        }
+    }
 }

@@ -13,7 +13,7 @@ use crate::{
     graphql::{cache::SharedCache, pipeline::Engine},
     http::{self, AppState, Inner, edge::Edge, persisted::PersistedQueries},
     live::Live,
-    rate_limit::{ClientAddress, RateLimiter},
+    rate_limit::RateLimiter,
     seed,
     telemetry::{Telemetry, Traces},
 };
@@ -232,6 +232,7 @@ impl Application {
             limiter,
             live,
             replicas,
+            draining: http::drain::Draining::default(),
         });
         let listener = TcpListener::bind(bind)
             .await
@@ -275,61 +276,100 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then stops accepting, finishes in-flight
-    /// requests (for at most 30 s) and returns.
-    ///
-    /// Hyper is driven directly rather than through `axum::serve`, which has no header
-    /// read timeout: without one, a client that sends its headers a byte at a time
-    /// holds a connection forever.
+    /// requests (for at most 30 s) and returns: [`run_with_drain`](Self::run_with_drain)
+    /// with no time between leaving the rotation and stopping.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        use hyper_util::{
-            rt::{TokioExecutor, TokioIo, TokioTimer},
-            server::{conn::auto::Builder, graceful::GracefulShutdown},
-            service::TowerToHyperService,
-        };
+        self.run_with_drain(shutdown, async {}).await
+    }
 
+    /// Serves until `leave` resolves. Then the instance leaves the load balancer's
+    /// rotation while it still serves: `/ready` answers 503 `SHUTTING_DOWN` and every
+    /// HTTP/1 response closes its connection ([`http::drain`]), until `stop` resolves
+    /// (`main`: after `SHUTDOWN_READY_DELAY_MS`, or at a second signal). Then it stops
+    /// accepting (connections already waiting in the listen backlog are accepted and
+    /// served first), tells WebSockets to close (1001), finishes in-flight requests for
+    /// at most 30 s, and returns.
+    ///
+    /// Hyper is driven directly rather than through `axum::serve`, which has no header
+    /// read timeout: without one, a client that sends its headers a byte at a time
+    /// holds a connection forever.
+    pub async fn run_with_drain(
+        self,
+        leave: impl Future<Output = ()> + Send + 'static,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let telemetry = self.state.telemetry.clone();
         let live = self.state.live.clone();
+        let draining = self.state.draining.clone();
         let router = http::router(self.state);
-        let mut builder = Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(self.header_read_timeout);
-        let graceful = GracefulShutdown::new();
-        tokio::pin!(shutdown);
+        let protocols = http::connection::Protocols::new(self.header_read_timeout);
+        let graceful = http::connection::Shutdown::default();
+        // The watcher is taken at accept: the shutdown then waits for the connection
+        // even while its protocol is still being read.
+        let serve = |stream: tokio::net::TcpStream, peer: SocketAddr| {
+            http::connection::spawn(
+                protocols.clone(),
+                router.clone(),
+                stream,
+                peer,
+                graceful.watcher(),
+            );
+        };
+        tokio::pin!(leave, stop);
+        let mut leaving = false;
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => {
-                    let (stream, peer) = match accepted {
-                        Ok(accepted) => accepted,
+                    match accepted {
+                        Ok((stream, peer)) => serve(stream, peer),
                         Err(err) => {
                             // Out of file descriptors and the like: back off, do not spin.
                             tracing::warn!(error = %err, "accepting a connection failed");
                             tokio::time::sleep(Duration::from_millis(50)).await;
-                            continue;
                         }
-                    };
-                    // Rate limits of anonymous clients and login attempts key on the peer.
-                    let service = TowerToHyperService::new(
-                        router.clone().layer(axum::Extension(ClientAddress(peer.ip()))),
-                    );
-                    let connection = builder
-                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                        .into_owned();
-                    let connection = graceful.watch(connection);
-                    tokio::spawn(async move {
-                        if let Err(err) = connection.await {
-                            tracing::debug!(error = %err, "connection ended with an error");
-                        }
-                    });
+                    }
                 }
-                () = &mut shutdown => break,
+                () = &mut leave, if !leaving => {
+                    leaving = true;
+                    draining.start();
+                    tracing::info!("leaving the load balancer: /ready answers 503, requests are still served");
+                }
+                () = &mut stop, if leaving => break,
             }
         }
-        drop(self.listener);
+        // A connection the kernel has completed but nobody accepted would be reset when
+        // the listener closes, after the client (a load balancer) may have written a
+        // request it will not retry. Accept what is queued, straight from the socket
+        // (the reactor may not have seen it yet), and serve it like any other.
+        let swept = match self.listener.into_std() {
+            Ok(listener) => {
+                let mut swept = 0_u32;
+                while let Ok((stream, peer)) = listener.accept() {
+                    match stream
+                        .set_nonblocking(true)
+                        .and_then(|()| tokio::net::TcpStream::from_std(stream))
+                    {
+                        Ok(stream) => {
+                            serve(stream, peer);
+                            swept += 1;
+                        }
+                        Err(err) => tracing::warn!(error = %err, "a queued connection failed"),
+                    }
+                }
+                swept
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot sweep the listen backlog");
+                0
+            }
+        };
+        tracing::info!(
+            queued = swept,
+            "stopped accepting connections; finishing in-flight requests"
+        );
         // Upgraded connections are no longer hyper's to drain: tell them to close (1001).
         live.shut_down();
         if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())

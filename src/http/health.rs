@@ -1,5 +1,6 @@
 //! `GET /health` (liveness, and whether the database answers) and `GET /ready`
-//! (readiness: the database answers and its schema is this binary's).
+//! (readiness: the instance is not shutting down, the database answers and its schema
+//! is this binary's).
 
 use std::time::Duration;
 
@@ -39,6 +40,10 @@ enum NotReady {
     MigrationsPending,
     /// The database has migrations this binary does not know (a newer one migrated it).
     MigrationsUnknown,
+    /// The instance is stopping: it still serves, for the shutdown ready delay, so that
+    /// a load balancer's health check takes it out of rotation before it stops
+    /// accepting connections.
+    ShuttingDown,
 }
 
 impl NotReady {
@@ -47,6 +52,7 @@ impl NotReady {
             Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
             Self::MigrationsPending => "MIGRATIONS_PENDING",
             Self::MigrationsUnknown => "MIGRATIONS_UNKNOWN",
+            Self::ShuttingDown => "SHUTTING_DOWN",
         }
     }
 
@@ -55,31 +61,30 @@ impl NotReady {
             Self::DatabaseUnavailable => "the database does not answer",
             Self::MigrationsPending => "the database lacks migrations this binary needs",
             Self::MigrationsUnknown => "the database has migrations this binary does not know",
+            Self::ShuttingDown => "the instance is shutting down",
         }
     }
 }
 
-/// 200 with `{"status":"ready"}` when the database answers `SELECT 1` and every
-/// migration this binary knows, and no other, is applied; else 503 with
-/// `{"status":"unavailable","code":…,"reason":…}`. Neither names the migrations nor
-/// repeats driver text; the log line does name the migrations.
+/// 200 with `{"status":"ready"}` when the instance is not shutting down, the database
+/// answers `SELECT 1` and every migration this binary knows, and no other, is applied;
+/// else 503 with `{"status":"unavailable","code":…,"reason":…}`. Neither names the
+/// migrations nor repeats driver text; the log line does name the migrations.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    // Checked first and without the database: the answer a load balancer polls for
+    // while the instance drains. Not logged per poll: the shutdown itself is.
+    if state.draining.is_draining() {
+        return not_ready(NotReady::ShuttingDown);
+    }
     let limit = Duration::from_millis(state.limits.request_timeout_ms);
     let verdict = tokio::time::timeout(limit, readiness(&state))
         .await
         .unwrap_or(Err(NotReady::DatabaseUnavailable));
     match verdict {
         Ok(()) => (StatusCode::OK, Json(ready_body(&state).await)),
-        Err(not_ready) => {
-            tracing::warn!(code = not_ready.code(), "not ready");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({
-                    "status": "unavailable",
-                    "code": not_ready.code(),
-                    "reason": not_ready.reason(),
-                })),
-            )
+        Err(why) => {
+            tracing::warn!(code = why.code(), "not ready");
+            not_ready(why)
         }
     }
 }
@@ -108,6 +113,17 @@ async fn ready_body(state: &AppState) -> Value {
             .collect();
     }
     body
+}
+
+fn not_ready(why: NotReady) -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({
+            "status": "unavailable",
+            "code": why.code(),
+            "reason": why.reason(),
+        })),
+    )
 }
 
 async fn readiness(state: &AppState) -> Result<(), NotReady> {

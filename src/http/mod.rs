@@ -1,6 +1,8 @@
 //! HTTP glue: the axum router, shared state, and the GraphQL, GraphiQL, CSV export, health and web page routes.
 
 mod assets;
+pub(crate) mod connection;
+pub mod drain;
 pub mod edge;
 mod export;
 mod graphiql;
@@ -58,6 +60,8 @@ pub struct Inner {
     pub live: Arc<Live>,
     /// Read replicas (`DATABASE_REPLICA_URLS`), if any.
     pub replicas: Option<Arc<Replicas>>,
+    /// Set when the instance starts leaving the load balancer (`/ready` answers 503).
+    pub draining: drain::Draining,
 }
 
 impl AppState {
@@ -77,7 +81,8 @@ impl std::ops::Deref for AppState {
 /// browsers outside production; subscriptions over a WebSocket upgrade), the hosts' CSV exports
 /// (`GET /export/sessions/{id}/registrants.csv`, `GET /export/events/{id}/sessions.csv`),
 /// `GET /health`, `GET /ready` and (unless turned off) `GET /metrics`, inside CORS and
-/// compression, inside the telemetry layer. The time limit bounds an export until its
+/// compression, inside the telemetry layer, inside the drain layer (`Connection: close`
+/// while the instance drains, [`drain::close_connections`]). The time limit bounds an export until its
 /// response starts (admission and the first page), not the streamed body after it.
 pub fn router(state: AppState) -> Router {
     let body_limit = DefaultBodyLimit::max(state.limits.max_body_bytes as usize);
@@ -105,7 +110,10 @@ pub fn router(state: AppState) -> Router {
         router
     };
     let telemetry = state.telemetry.clone();
-    observe(state.edge.clone().apply(protect(router)), telemetry).with_state(state)
+    let draining = middleware::from_fn_with_state(state.draining.clone(), drain::close_connections);
+    observe(state.edge.clone().apply(protect(router)), telemetry)
+        .layer(draining)
+        .with_state(state)
 }
 
 /// Wraps every route of `router` (and its 404 fallback) in the request scope: every

@@ -1,5 +1,6 @@
 //! Faults: the database going away and coming back, an exhausted pool, a schema a newer
-//! binary migrated, a panicking handler, and SIGTERM with a request in flight.
+//! binary migrated, a panicking handler, SIGTERM with a request in flight, and SIGTERM's
+//! ready delay (out of a load balancer's rotation first, then stopped).
 //!
 //! Every wait is bounded (`HANG`) only so that a regression fails instead of hanging;
 //! none of these bounds is a timing assertion.
@@ -579,31 +580,41 @@ fn read_head(stream: &mut std::net::TcpStream) -> String {
     String::from_utf8(head).expect("utf-8 head")
 }
 
+/// The binary on the embedded default in a temporary data directory, on a port the OS
+/// picks, with `args` added; its address, and its log (standard error) as a function.
 #[cfg(unix)]
-#[test]
-fn sigterm_stops_accepting_finishes_the_request_in_flight_and_exits_cleanly() {
+fn start_binary(
+    args: &[&str],
+) -> (
+    Running,
+    SocketAddr,
+    tempfile::TempDir,
+    impl Fn() -> String + use<>,
+) {
     use std::{
-        io::{BufRead, BufReader, Read, Write},
-        net::TcpStream,
+        io::{BufRead, BufReader},
         process::{Command, Stdio},
     };
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let log = std::fs::File::create(dir.path().join("stderr.log")).expect("log file");
+    let log_path = dir.path().join("stderr.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
     let child = Command::new(env!("CARGO_BIN_EXE_session-analytics"))
         .arg("--data-dir")
         .arg(dir.path())
         .args(["--bind", "127.0.0.1:0", "--demo-data", "never"])
+        .args(args)
         .env_remove("DATABASE_URL")
         .env_remove("JWT_SECRET")
         .env_remove("BIND_ADDR")
+        .env_remove("SHUTDOWN_READY_DELAY_MS")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(log)
         .spawn()
         .expect("run the binary");
     let mut server = Running(child);
-    let stderr = || std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default();
+    let stderr = move || std::fs::read_to_string(&log_path).unwrap_or_default();
 
     // The address it prints; keep draining stdout so that it never blocks on a full pipe.
     let stdout = server.0.stdout.take().expect("stdout");
@@ -621,6 +632,92 @@ fn sigterm_stops_accepting_finishes_the_request_in_flight_and_exits_cleanly() {
             break url.trim().parse().expect("an address");
         }
     };
+    (server, addr, dir, stderr)
+}
+
+#[cfg(unix)]
+fn sigterm(server: &Running) {
+    let pid = server.0.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+}
+
+/// Whether `addr` refuses new connections (reset: a connection that was still in the
+/// backlog when the listener closed).
+#[cfg(unix)]
+fn refuses(addr: SocketAddr) -> bool {
+    match std::net::TcpStream::connect(addr) {
+        Err(err) => {
+            assert!(
+                matches!(
+                    err.kind(),
+                    std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset
+                ),
+                "unexpected connect error: {err}"
+            );
+            true
+        }
+        Ok(_) => false,
+    }
+}
+
+/// Waits (at most `HANG`) for `server` to exit, and says that it exited successfully.
+#[cfg(unix)]
+fn exits_cleanly(server: &mut Running, stderr: impl Fn() -> String) {
+    let deadline = Instant::now() + HANG;
+    let status = loop {
+        if let Some(status) = server.0.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running after its last request: {}",
+            stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "exit status {status}: {}", stderr());
+}
+
+/// One request on a connection of its own; the whole response, read until the server
+/// closes the connection (the request asks it to, unless `keep_alive`).
+#[cfg(unix)]
+fn http(addr: SocketAddr, head: &str, body: &str, keep_alive: bool) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(HANG)).expect("timeout");
+    let connection = if keep_alive {
+        ""
+    } else {
+        "Connection: close\r\n"
+    };
+    write!(
+        stream,
+        "{head} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Accept: application/json\r\nContent-Length: {}\r\n{connection}\r\n{body}",
+        body.len()
+    )
+    .expect("send the request");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("read the response until the server closes");
+    response
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_accepting_finishes_the_request_in_flight_and_exits_cleanly() {
+    use std::{
+        io::{Read, Write},
+        net::TcpStream,
+    };
+
+    // No ready delay: straight to draining (the delay has its own test below).
+    let (mut server, addr, _dir, stderr) = start_binary(&["--shutdown-ready-delay-ms", "0"]);
 
     // A request in flight: its headers are read and the handler is waiting for the body
     // (hyper says `100 Continue` when the handler starts reading it).
@@ -638,32 +735,13 @@ fn sigterm_stops_accepting_finishes_the_request_in_flight_and_exits_cleanly() {
     let head = read_head(&mut in_flight);
     assert!(head.starts_with("HTTP/1.1 100"), "{head}");
 
-    let pid = server.0.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("run kill");
-    assert!(killed.success());
+    sigterm(&server);
 
     // New connections are refused soon after.
     let deadline = Instant::now() + HANG;
-    loop {
-        match TcpStream::connect(addr) {
-            // Reset: a connection that was still in the backlog when the listener closed.
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset
-                ) =>
-            {
-                break;
-            }
-            Err(err) => panic!("unexpected connect error: {err}"),
-            Ok(_) => {
-                assert!(Instant::now() < deadline, "still accepting after SIGTERM");
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
+    while !refuses(addr) {
+        assert!(Instant::now() < deadline, "still accepting after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
     }
     assert!(
         server.0.try_wait().expect("wait").is_none(),
@@ -680,17 +758,67 @@ fn sigterm_stops_accepting_finishes_the_request_in_flight_and_exits_cleanly() {
     assert!(response.contains(r#"{"data":{"__typename":"#), "{response}");
 
     // Then the process exits, successfully.
-    let deadline = Instant::now() + HANG;
-    let status = loop {
-        if let Some(status) = server.0.try_wait().expect("wait") {
-            break status;
+    exits_cleanly(&mut server, stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_first_turns_ready_to_503_while_queries_are_still_served_then_stops_accepting() {
+    let delay = Duration::from_millis(3_000);
+    let (mut server, addr, _dir, stderr) =
+        start_binary(&["--shutdown-ready-delay-ms", &delay.as_millis().to_string()]);
+    let ready = || http(addr, "GET /ready", "", false);
+    assert!(ready().starts_with("HTTP/1.1 200"), "{}", stderr());
+
+    sigterm(&server);
+    let signalled = Instant::now();
+    // /ready turns 503 SHUTTING_DOWN (a load balancer takes the instance out) ...
+    let deadline = signalled + HANG;
+    let not_ready = loop {
+        let response = ready();
+        if response.starts_with("HTTP/1.1 503") {
+            break response;
         }
-        assert!(
-            Instant::now() < deadline,
-            "still running after its last request: {}",
-            stderr()
-        );
+        assert!(Instant::now() < deadline, "/ready still ready: {response}");
         std::thread::sleep(Duration::from_millis(20));
     };
-    assert!(status.success(), "exit status {status}: {}", stderr());
+    let body: Value = serde_json::from_str(not_ready.split("\r\n\r\n").nth(1).unwrap_or(""))
+        .unwrap_or_else(|_| panic!("a JSON body: {not_ready}"));
+    assert_eq!(body["status"], "unavailable", "{body}");
+    assert_eq!(body["code"], "SHUTTING_DOWN", "{body}");
+
+    // ... while new connections are accepted and queries answered; each response closes
+    // its connection, so that a balancer's idle connections to the instance go away.
+    let answer = http(addr, "POST /graphql", r#"{"query":"{ __typename }"}"#, true);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("\r\nconnection: close\r\n"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains(r#"{"data":{"__typename":"Query"}}"#),
+        "{answer}"
+    );
+    assert!(
+        server.0.try_wait().expect("wait").is_none(),
+        "it must serve through the ready delay"
+    );
+
+    // Then, once the delay is over, it stops accepting and exits.
+    let deadline = signalled + delay + HANG;
+    while !refuses(addr) {
+        assert!(
+            Instant::now() < deadline,
+            "still accepting after the ready delay"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        signalled.elapsed() >= delay,
+        "stopped accepting {:?} after SIGTERM, before the ready delay ended",
+        signalled.elapsed()
+    );
+    exits_cleanly(&mut server, stderr);
 }
