@@ -546,7 +546,17 @@ async fn one_read_per_change_whatever_the_subscribers() {
     let app = spawn_live(|config| config.live.live_max_connections_per_user = 100).await;
     let one = statements_for_one_change(&app, 1, "c-one").await;
     let many = statements_for_one_change(&app, 25, "c-many").await;
-    assert_eq!(one, many, "statements grew with the subscribers");
+    if app.db.get_database_backend() == DbBackend::Postgres {
+        // The writer's own call and the trigger's NOTIFY both mark the session: when the
+        // NOTIFY lands after the first read, the session is read once more (nothing
+        // moved, so no message). That read may fall inside either window or neither.
+        assert!(
+            one.abs_diff(many) <= 1,
+            "statements grew with the subscribers: {one} vs {many}"
+        );
+    } else {
+        assert_eq!(one, many, "statements grew with the subscribers");
+    }
 }
 
 #[tokio::test]
