@@ -20,7 +20,7 @@ use crate::{
         Live, LiveCaller, SubscriptionPermit,
         hub::{Figures, Snapshot, Subscription as HubSubscription},
     },
-    store::{self, analytics::VideoStatsRow, sessions::StatsRow},
+    store,
 };
 
 /// Every subscription field.
@@ -189,7 +189,7 @@ fn count(n: i64) -> i32 {
 impl SessionLive {
     /// Session id.
     async fn session_id(&self) -> ID {
-        ID(self.0.row.session_id.to_string())
+        ID(self.0.row.stats.session_id.to_string())
     }
 
     /// Viewers watching live now: the most live viewers in one 10-second slot of
@@ -205,53 +205,28 @@ impl SessionLive {
 
     /// Registration and attendance counts, as `Session.stats`.
     async fn stats(&self) -> SessionStats {
-        let r = &self.0.row;
-        SessionStats(StatsRow {
-            session_id: r.session_id,
-            registered: r.registered,
-            interested: r.interested,
-            attendees: r.attendees,
-        })
+        SessionStats(self.0.row.stats)
     }
 
     /// Video figures and interaction counts (chat messages, questions, poll votes,
     /// check-ins), as `Session.videoAnalytics`.
     async fn video_analytics(&self) -> VideoAnalytics {
-        let r = &self.0.row;
-        VideoAnalytics(VideoStatsRow {
-            session_id: r.session_id,
-            live_views: r.live_views,
-            recording_views: r.recording_views,
-            live_viewers: r.live_viewers,
-            recording_viewers: r.recording_viewers,
-            unique_live_viewers: r.unique_live_viewers,
-            unique_recording_viewers: r.unique_recording_viewers,
-            live_seconds: r.live_seconds,
-            recording_seconds: r.recording_seconds,
-            joins: r.joins,
-            leaves: r.leaves,
-            check_ins: r.check_ins,
-            chat_messages: r.chat_messages,
-            questions: r.questions,
-            poll_votes: r.poll_votes,
-            peak_concurrent_viewers: r.peak_concurrent_viewers,
-            peak_at: r.peak_at,
-        })
+        VideoAnalytics(self.0.row.video)
     }
 
     /// Chat messages sent (as `videoAnalytics.chatMessages`).
     async fn chat_messages(&self) -> i32 {
-        count(self.0.row.chat_messages)
+        count(self.0.row.video.chat_messages)
     }
 
     /// Questions asked (as `videoAnalytics.questions`).
     async fn questions(&self) -> i32 {
-        count(self.0.row.questions)
+        count(self.0.row.video.questions)
     }
 
     /// Poll votes cast (as `videoAnalytics.pollVotes`).
     async fn poll_votes(&self) -> i32 {
-        count(self.0.row.poll_votes)
+        count(self.0.row.video.poll_votes)
     }
 
     /// When these figures were read.

@@ -5,37 +5,26 @@ use std::collections::HashMap;
 use migration::activity::HEARTBEAT_SECONDS;
 use sea_orm::{DatabaseConnection, DbErr, FromQueryResult};
 
-use super::{analytics::VIDEO_COLUMNS, sql::Sql};
+use super::{
+    analytics::{VIDEO_COLUMNS, VideoStatsRow},
+    sessions::StatsRow,
+    sql::Sql,
+};
 
 /// How far back "live" looks: a player reports at least once a minute, so a viewer who
 /// is still watching has touched one of the slots of the last 60 seconds.
 pub const LIVE_WINDOW_SECONDS: i64 = 60;
 
 /// A session's live figures as one row: its counters (`session_stats`,
-/// `session_video_stats`), two sums over the last minute of its timeline, and the
-/// cache generation read in the same statement (see [`figures`]).
+/// `session_video_stats`, read into the rows the API already answers from), two sums
+/// over the last minute of its timeline, and the cache generation read in the same
+/// statement (see [`figures`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromQueryResult)]
 pub struct LiveRow {
-    pub session_id: i64,
-    pub registered: i64,
-    pub interested: i64,
-    pub attendees: i64,
-    pub live_views: i64,
-    pub recording_views: i64,
-    pub live_viewers: i64,
-    pub recording_viewers: i64,
-    pub unique_live_viewers: i64,
-    pub unique_recording_viewers: i64,
-    pub live_seconds: i64,
-    pub recording_seconds: i64,
-    pub joins: i64,
-    pub leaves: i64,
-    pub check_ins: i64,
-    pub chat_messages: i64,
-    pub questions: i64,
-    pub poll_votes: i64,
-    pub peak_concurrent_viewers: i64,
-    pub peak_at: Option<i64>,
+    #[sea_orm(nested)]
+    pub stats: StatsRow,
+    #[sea_orm(nested)]
+    pub video: VideoStatsRow,
     /// The most live viewers in one 10-second slot of the last minute.
     pub concurrent_viewers: i64,
     /// `JOIN` events in the slots of the last minute.
@@ -101,7 +90,7 @@ pub async fn figures(
         )
         .push_in("s.id", chunk);
         for row in LiveRow::find_by_statement(sql.build()).all(db).await? {
-            found.insert(row.session_id, row);
+            found.insert(row.stats.session_id, row);
         }
     }
     Ok(found)
