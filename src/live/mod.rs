@@ -36,6 +36,8 @@ pub struct Live {
     pub admission: tokio::sync::Semaphore,
     counts: Mutex<Counts>,
     shutdown: watch::Sender<bool>,
+    /// On PostgreSQL the triggers' `NOTIFY` announces every write, this instance's too.
+    notified: bool,
 }
 
 #[derive(Default)]
@@ -81,12 +83,13 @@ impl Live {
         database_url: &str,
         pool_size: u32,
     ) -> Arc<Self> {
+        let notified = db.get_database_backend() == DbBackend::Postgres;
         let hub = Hub::new(Pace {
             min_interval: Duration::from_millis(settings.live_min_interval_ms),
             refresh: Duration::from_secs(settings.live_refresh_seconds),
         });
         tokio::spawn(hub.clone().run(db.clone()));
-        if db.get_database_backend() == DbBackend::Postgres {
+        if notified {
             tokio::spawn(listen::run(database_url.to_owned(), hub.clone()));
         }
         Arc::new(Self {
@@ -95,6 +98,7 @@ impl Live {
             admission: tokio::sync::Semaphore::new((pool_size as usize / 2).max(1)),
             counts: Mutex::new(Counts::default()),
             shutdown: watch::Sender::new(false),
+            notified,
         })
     }
 
@@ -121,6 +125,15 @@ impl Live {
             address,
             user: None,
         })
+    }
+
+    /// This instance wrote activity into these sessions. On SQLite (one instance, no
+    /// `NOTIFY`) the hub hears it here; on PostgreSQL the triggers' notification, which
+    /// reaches every instance, is the one signal, so a change is read once, not twice.
+    pub fn wrote(&self, session_ids: impl IntoIterator<Item = i64>) {
+        if !self.notified {
+            self.hub.changed(session_ids);
+        }
     }
 
     /// Connections and subscriptions held now.

@@ -90,12 +90,10 @@ impl ActivityMutation {
         let recorded = activity::record(db, &checked, &sessions)
             .await
             .map_err(AppError::from)? as i32;
-        // This instance's subscribers hear of it at once; on PostgreSQL every other
-        // instance's hear through the triggers' NOTIFY (`live::listen`).
         if recorded > 0
             && let Ok(live) = ctx.data::<Arc<Live>>()
         {
-            live.hub.changed(session_ids.iter().copied());
+            live.wrote(session_ids.iter().copied());
         }
         Ok(RecordActivityResult {
             received,
