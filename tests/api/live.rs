@@ -614,3 +614,35 @@ fn update_count(message: &Value) -> i64 {
         .as_i64()
         .expect("a count")
 }
+
+#[tokio::test]
+async fn bad_session_ids_are_refused_before_the_database() {
+    let app = spawn_live(|_| {}).await;
+    let mut socket = connect_as(&app, SUPER).await;
+    let huge = "9".repeat(100_000);
+    for (n, id) in ["abc", "-1", "0", "1\u{0}2", huge.as_str()]
+        .into_iter()
+        .enumerate()
+    {
+        let tag = n.to_string();
+        send(
+            &mut socket,
+            json!({ "id": tag, "type": "subscribe",
+                    "payload": { "query": LIVE, "variables": { "id": id } } }),
+        )
+        .await;
+        let reply = next(&mut socket).await;
+        assert_eq!(error_code(&reply), "BAD_REQUEST", "{id:.20}: {reply:.300}");
+        assert_eq!(next(&mut socket).await["type"], "complete");
+    }
+    // A message over the body limit closes the socket rather than being read.
+    let oversized = "x".repeat(2 * 1024 * 1024);
+    let _ = socket.send(Message::text(oversized)).await;
+    let closed = tokio::time::timeout(PATIENCE, socket.next())
+        .await
+        .expect("an answer");
+    assert!(
+        !matches!(closed, Some(Ok(Message::Text(_)))),
+        "an oversized message was answered: {closed:?}"
+    );
+}
