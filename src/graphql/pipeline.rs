@@ -10,17 +10,18 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Name, Positioned, Request, Response, Schema, ServerError, Value, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute},
+    Name, Positioned, Request, Response, Schema, ServerError, ValidationResult, Value, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextValidation},
     parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, Selection},
 };
 use axum::http::StatusCode;
 use sea_orm::DatabaseConnection;
 
 use super::{
-    AppSchema, Mutation, Query, Subscription, build_schema,
+    AppSchema, Mutation, Query, Subscription, build_runner, build_schema,
     cache::{RequestGeneration, SharedCache},
     context::RequestContext,
+    documents::Documents,
     index::SchemaIndex,
     input,
     limits::DocumentLimits,
@@ -41,12 +42,18 @@ use crate::{
 
 /// What running a request needs: the schema and what it is checked against.
 pub struct Engine {
+    /// Validates and charges every document itself: subscriptions run on it.
     schema: AppSchema,
+    /// Runs the queries and mutations [`Engine::run`] has validated and charged.
+    runner: AppSchema,
+    /// Validates a document in full with the running schema's limits and measures its
+    /// cost; runs nothing.
+    checker: AppSchema,
     /// The same types without limits or data, used only to validate the operations of
     /// a document that are not run (see [`Engine::validate_others`]).
     validator: AppSchema,
     index: SchemaIndex,
-    limits: DocumentLimits,
+    documents: Documents,
     limiter: Arc<RateLimiter>,
     db: DatabaseConnection,
     cache: Option<Arc<SharedCache>>,
@@ -66,8 +73,23 @@ impl Engine {
         cache: Option<Arc<SharedCache>>,
         live: Option<Arc<Live>>,
     ) -> anyhow::Result<Self> {
-        let schema = build_schema(db.clone(), keys, limits, production, limiter.clone(), live);
+        let schema = build_schema(
+            db.clone(),
+            keys.clone(),
+            limits,
+            production,
+            limiter.clone(),
+            live.clone(),
+        );
+        let runner = build_runner(db.clone(), keys, limits, production, limiter.clone(), live);
         let index = SchemaIndex::from_sdl(&schema.sdl())?;
+        let checker = super::checked(
+            Schema::build(Query::default(), Mutation::default(), Subscription),
+            limits,
+            production,
+        )
+        .extension(Measure)
+        .finish();
         let mut validator = Schema::build(Query::default(), Mutation::default(), Subscription)
             .extension(ValidateOnly);
         if production {
@@ -76,9 +98,11 @@ impl Engine {
         }
         Ok(Self {
             schema,
+            runner,
+            checker,
             validator: validator.finish(),
             index,
-            limits: DocumentLimits::from(limits),
+            documents: Documents::new(DocumentLimits::from(limits)),
             limiter,
             db,
             cache,
@@ -97,9 +121,9 @@ impl Engine {
         &self.schema
     }
 
-    /// The document limits requests are prepared with.
-    pub fn document_limits(&self) -> &DocumentLimits {
-        &self.limits
+    /// The document limits requests are prepared with, and the documents parsed.
+    pub fn documents(&self) -> &Documents {
+        &self.documents
     }
 
     /// Runs one request to its finished response.
@@ -138,6 +162,19 @@ impl Engine {
             Ok(checked) => checked,
             Err(errors) => return Finished::request_errors(errors, legacy),
         };
+        let cost = match self
+            .measure(&document, operation_name.as_deref(), &variables)
+            .await
+        {
+            Ok(cost) => cost,
+            Err(errors) => return Finished::request_errors(errors, legacy),
+        };
+        if let Some(client) = caller.client()
+            && let Err(err) = self.limiter.spend(Budget::Cost(client), cost).await
+        {
+            let error = async_graphql::Error::from(err).into_server_error(Default::default());
+            return Finished::request_errors(vec![error], legacy);
+        }
         // What null propagation needs afterwards, without keeping a copy of the parsed
         // document: the schema consumes it, and most answers need no fixing.
         let conditional = nulls::has_conditions(&document);
@@ -168,7 +205,7 @@ impl Engine {
             request = request.data(address);
         }
         request.set_parsed_query(document);
-        let mut response = self.schema.execute(request).await;
+        let mut response = self.runner.execute(request).await;
         for error in &mut response.errors {
             label_request_error(error);
         }
@@ -213,12 +250,17 @@ impl Engine {
         variables: &Variables,
     ) -> Result<ExecutableDocument, Vec<ServerError>> {
         let document = document.map_err(|error| vec![labelled(error)])?;
-        self.limits
+        self.documents
+            .limits()
             .check_document(&document)
             .map_err(|error| vec![labelled(error)])?;
         // Before any string can reach a database: PostgreSQL refuses NUL in text.
-        input::check_strings(&document, variables, self.limits.max_string_chars)
-            .map_err(|err| vec![err.to_server_error(None)])?;
+        input::check_strings(
+            &document,
+            variables,
+            self.documents.limits().max_string_chars,
+        )
+        .map_err(|err| vec![err.to_server_error(None)])?;
         let Some((name, operation)) = select(&document, operation_name) else {
             let message = match operation_name {
                 Some(name) => format!(r#"Unknown operation named "{name}""#),
@@ -238,6 +280,34 @@ impl Engine {
         }
         let narrowed = only(&document, name, operation);
         Ok(narrowed.unwrap_or(document))
+    }
+
+    /// Validates the document to be run as the running schema would in full (every
+    /// rule, with the request's variables, and the depth and complexity limits), and
+    /// returns its cost: the complexity the budget is charged. The runner then repeats
+    /// only the fast part of validation.
+    async fn measure(
+        &self,
+        document: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &Variables,
+    ) -> Result<u64, Vec<ServerError>> {
+        let measured = Measured::default();
+        let mut request = Request::new("")
+            .variables(variables.clone())
+            .data(measured.clone());
+        if let Some(name) = operation_name {
+            request = request.operation_name(name);
+        }
+        request.set_parsed_query(document.clone());
+        let response = self.checker.execute(request).await;
+        if !response.errors.is_empty() {
+            return Err(response.errors.into_iter().map(labelled).collect());
+        }
+        measured.0.get().map(|&cost| cost as u64).ok_or_else(|| {
+            tracing::error!("a document passed validation without a measured cost");
+            vec![labelled(AppError::Internal.to_server_error(None))]
+        })
     }
 
     /// Validates a document of several operations as a whole, as GraphQL over HTTP
@@ -294,6 +364,44 @@ impl ExtensionFactory for ValidateOnly {
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for ValidateOnly {
+    async fn execute(
+        &self,
+        _ctx: &ExtensionContext<'_>,
+        _operation_name: Option<&str>,
+        _next: NextExecute<'_>,
+    ) -> Response {
+        Response::new(Value::Null)
+    }
+}
+
+/// Where [`Measure`] leaves the complexity of the document it validated.
+#[derive(Clone, Default)]
+struct Measured(Arc<std::sync::OnceLock<usize>>);
+
+/// Records the complexity validation computed, then stops the request: the checker's
+/// only job.
+struct Measure;
+
+impl ExtensionFactory for Measure {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(Measure)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for Measure {
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        if let Some(measured) = ctx.data_opt::<Measured>() {
+            let _ = measured.0.set(result.complexity);
+        }
+        Ok(result)
+    }
+
     async fn execute(
         &self,
         _ctx: &ExtensionContext<'_>,
