@@ -210,7 +210,7 @@ impl Fixture {
             None,
             Variables::from_json(variables.clone()),
             viewer,
-            engine.document_limits(),
+            engine.documents(),
         );
         self.runtime
             .block_on(async {

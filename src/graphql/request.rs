@@ -6,7 +6,7 @@ use async_graphql::{
     parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType},
 };
 
-use super::limits::DocumentLimits;
+use super::documents::Documents;
 use crate::{
     rate_limit::{Client, ClientAddress},
     telemetry,
@@ -51,19 +51,27 @@ pub struct GraphqlRequest {
 }
 
 impl GraphqlRequest {
-    /// Parses `query` once, unless it has more tokens than `limits` allow (counted
-    /// first, so that no request makes the parser build a tree the server would refuse).
+    /// Parses `query` once, unless it has more tokens than the limits allow (counted
+    /// first, so that no request makes the parser build a tree the server would refuse),
+    /// or takes a copy of the tree parsed from the same text before.
     pub fn new(
         query: String,
         operation_name: Option<String>,
         variables: Variables,
         caller: Caller,
-        limits: &DocumentLimits,
+        documents: &Documents,
     ) -> Self {
         let operation_name = operation_name.filter(|name| !name.is_empty());
-        let document = limits.check_tokens(&query).and_then(|()| {
-            async_graphql::parser::parse_query(&query).map_err(|err| tidy(err.into()))
-        });
+        let document = match documents.get(&query) {
+            Some(document) => Ok(document),
+            None => documents
+                .limits()
+                .check_tokens(&query)
+                .and_then(|()| {
+                    async_graphql::parser::parse_query(&query).map_err(|err| tidy(err.into()))
+                })
+                .inspect(|document| documents.keep(&query, document)),
+        };
         let request = Self {
             query,
             document,

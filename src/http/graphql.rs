@@ -146,7 +146,7 @@ async fn run(
         Ok(registration) => registration,
         Err(refusal) => return write(refusal.finish(statuses), Some(media)),
     };
-    let request = match params.into_request(caller, state.engine.document_limits()) {
+    let request = match params.into_request(caller, state.engine.documents()) {
         Ok(request) => request.statuses(statuses),
         Err(rejection) => return write(rejection.finish(), Some(media)),
     };

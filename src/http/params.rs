@@ -13,7 +13,7 @@ use super::media;
 use crate::{
     error::AppError,
     graphql::{
-        limits::DocumentLimits,
+        documents::Documents,
         request::{Caller, GraphqlRequest},
         response::Finished,
     },
@@ -41,7 +41,7 @@ impl Params {
     pub fn into_request(
         self,
         caller: Caller,
-        limits: &DocumentLimits,
+        documents: &Documents,
     ) -> Result<GraphqlRequest, Rejection> {
         let query = self.query.ok_or_else(|| {
             Rejection::bad_request(
@@ -67,7 +67,7 @@ impl Params {
             })
             .collect::<Result<_, _>>()?;
         Ok(
-            GraphqlRequest::new(query, self.operation_name, variables, caller, limits)
+            GraphqlRequest::new(query, self.operation_name, variables, caller, documents)
                 .extensions(extensions),
         )
     }

@@ -513,3 +513,76 @@ async fn in_production_the_operations_that_do_not_run_get_no_suggestions_either(
     assert!(message.contains("sesion"), "{message}");
     assert!(!message.contains("Did you mean"), "{message}");
 }
+
+#[tokio::test]
+async fn a_document_sent_again_is_validated_and_costed_with_its_new_variables() {
+    // The parsed tree of a document is kept by its text; everything that depends on the
+    // variables (argument validity, complexity, the cost charged) is decided again.
+    let limits = Limits {
+        max_query_complexity: 1_000,
+        ..Limits::default()
+    };
+    let app = spawn(limits, RateLimits::default()).await;
+    let token = app.token(SUPER.0, SUPER.1);
+    let query = "query Page($id: ID!, $n: Int) { session(id: $id) { title \
+                 registeredHolderUsers(first: $n) { nodes { userId } } } }";
+    let send = |id: &str, n: Value| json!({ "query": query, "variables": { "id": id, "n": n } });
+
+    let first = post(
+        &app,
+        Some(&token),
+        GRAPHQL_RESPONSE,
+        send(&FULL_SESSION.to_string(), json!(1)),
+    )
+    .await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let again = post(
+        &app,
+        Some(&token),
+        GRAPHQL_RESPONSE,
+        send(&SESSION_B.to_string(), json!(1)),
+    )
+    .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_ne!(
+        first.body["data"]["session"]["title"], again.body["data"]["session"]["title"],
+        "each request reads its own session"
+    );
+    // A value of the wrong type is refused at validation, as it was before the text was kept.
+    let wrong = post(
+        &app,
+        Some(&token),
+        GRAPHQL_RESPONSE,
+        send("100", json!("many")),
+    )
+    .await;
+    assert_eq!(
+        assert_shape("wrong variable type", &wrong, 400, false),
+        "BAD_REQUEST"
+    );
+    // The same text over the complexity limit with a larger page.
+    let heavy = post(
+        &app,
+        Some(&token),
+        GRAPHQL_RESPONSE,
+        send("100", json!(900)),
+    )
+    .await;
+    assert_eq!(
+        assert_shape("complexity", &heavy, 400, false),
+        "BAD_REQUEST"
+    );
+    assert!(
+        heavy.body.to_string().contains("too complex"),
+        "{}",
+        heavy.body
+    );
+    let fine = post(&app, Some(&token), GRAPHQL_RESPONSE, send("100", json!(2))).await;
+    assert_eq!(fine.status, 200, "{}", fine.body);
+    assert_eq!(
+        fine.body["data"]["session"]["registeredHolderUsers"]["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+}
