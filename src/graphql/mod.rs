@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod cache;
+mod checker;
 pub mod context;
 pub mod documents;
 pub mod guard;

@@ -10,8 +10,7 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Name, Positioned, Request, Response, Schema, ServerError, ValidationResult, Value, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextValidation},
+    Name, Positioned, Request, Response, Schema, ServerError, Value, Variables,
     parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, Selection},
 };
 use axum::http::StatusCode;
@@ -20,6 +19,7 @@ use sea_orm::DatabaseConnection;
 use super::{
     AppSchema, Mutation, Query, Subscription, build_runner, build_schema,
     cache::{RequestGeneration, SharedCache},
+    checker::{Measure, Measured},
     context::RequestContext,
     documents::Documents,
     index::SchemaIndex,
@@ -90,8 +90,8 @@ impl Engine {
         )
         .extension(Measure)
         .finish();
-        let mut validator = Schema::build(Query::default(), Mutation::default(), Subscription)
-            .extension(ValidateOnly);
+        let mut validator =
+            Schema::build(Query::default(), Mutation::default(), Subscription).extension(Measure);
         if production {
             // Its errors reach clients as the running schema's do: no "did you mean".
             validator = validator.disable_introspection().disable_suggestions();
@@ -350,65 +350,6 @@ impl From<&Limits> for DocumentLimits {
             max_root_fields: limits.max_root_fields as usize,
             max_string_chars: limits.max_string_chars as usize,
         }
-    }
-}
-
-/// Stops a request after validation: the validator's only job.
-struct ValidateOnly;
-
-impl ExtensionFactory for ValidateOnly {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ValidateOnly)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ValidateOnly {
-    async fn execute(
-        &self,
-        _ctx: &ExtensionContext<'_>,
-        _operation_name: Option<&str>,
-        _next: NextExecute<'_>,
-    ) -> Response {
-        Response::new(Value::Null)
-    }
-}
-
-/// Where [`Measure`] leaves the complexity of the document it validated.
-#[derive(Clone, Default)]
-struct Measured(Arc<std::sync::OnceLock<usize>>);
-
-/// Records the complexity validation computed, then stops the request: the checker's
-/// only job.
-struct Measure;
-
-impl ExtensionFactory for Measure {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Measure)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for Measure {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        if let Some(measured) = ctx.data_opt::<Measured>() {
-            let _ = measured.0.set(result.complexity);
-        }
-        Ok(result)
-    }
-
-    async fn execute(
-        &self,
-        _ctx: &ExtensionContext<'_>,
-        _operation_name: Option<&str>,
-        _next: NextExecute<'_>,
-    ) -> Response {
-        Response::new(Value::Null)
     }
 }
 
