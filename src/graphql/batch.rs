@@ -112,6 +112,27 @@ impl Batch {
             .await?;
         Ok(loaded.clone())
     }
+
+    /// Records a relation already read with the nodes themselves (for every id of the
+    /// batch), so that asking for it loads nothing. Its values contain no nodes.
+    pub fn prime<K>(
+        &self,
+        key: impl Fn(i64) -> K,
+        by_parent: HashMap<i64, <Loaders as Loader<K>>::Value>,
+    ) -> AppResult<()>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        Loaders: Loader<K, Error = AppError>,
+    {
+        let loaded = Arc::new(Loaded {
+            by_parent,
+            children: Batch::new([]),
+        });
+        let cell: Arc<dyn Any + Send + Sync> = Arc::new(OnceCell::new_with(Some(loaded)));
+        let mut memo = self.memo.lock().map_err(|_| AppError::Internal)?;
+        memo.push((Box::new(key(0)), cell));
+        Ok(())
+    }
 }
 
 /// For relations whose values contain no nodes that load further relations.

@@ -41,27 +41,58 @@ impl RequestContext {
         self.user_id
     }
 
-    /// The signed-in viewer, or UNAUTHENTICATED. Loaded from the database once per request.
+    /// The signed-in viewer, or UNAUTHENTICATED. Loaded from the database once per
+    /// request, unless the first root field read it with its own data ([`Self::prime`]).
     pub async fn access(&self) -> AppResult<Arc<ViewerAccess>> {
         self.access
             .get_or_init(|| async {
-                let Some(user_id) = self.user_id else {
-                    return Err(AppError::Unauthenticated(
-                        "sign in with `login` and send `Authorization: Bearer <token>`".into(),
-                    ));
-                };
-                match store::access::load(&self.db, user_id).await? {
-                    Some(access) => {
-                        let _ = self.generation.set(access.cache_generation);
-                        Ok(Arc::new(access))
-                    }
-                    None => Err(AppError::Unauthenticated(
-                        "the bearer token's user no longer exists".into(),
-                    )),
-                }
+                let user_id = self.signed_in()?;
+                let access = store::access::load(&self.db, user_id).await?;
+                self.loaded(access)
             })
             .await
             .clone()
+    }
+
+    /// The signed-in viewer's id, or UNAUTHENTICATED (no statement).
+    pub fn signed_in(&self) -> AppResult<i64> {
+        self.user_id.ok_or_else(|| {
+            AppError::Unauthenticated(
+                "sign in with `login` and send `Authorization: Bearer <token>`".into(),
+            )
+        })
+    }
+
+    /// `error`, unless the viewer may not read event data at all: then what the role
+    /// guard (`graphql::guard`) says first (FORBIDDEN, UNAUTHENTICATED), so resolvers
+    /// that check the role themselves refuse in the same order as guarded ones.
+    pub async fn role_first(&self, error: AppError) -> AppError {
+        match self.admin().await {
+            Ok(_) => error,
+            Err(refused) => refused,
+        }
+    }
+
+    /// Takes the viewer as read in the same statement as a root field's data
+    /// (`store::access::join_viewer`), so that the host check costs no statement of its
+    /// own; a viewer already loaded for this request is kept.
+    pub fn prime(&self, access: Option<ViewerAccess>) {
+        if self.user_id.is_some() && !self.access.initialized() {
+            let _ = self.access.set(self.loaded(access));
+        }
+    }
+
+    /// The viewer's rights as read, or why there are none.
+    fn loaded(&self, access: Option<ViewerAccess>) -> AppResult<Arc<ViewerAccess>> {
+        match access {
+            Some(access) => {
+                let _ = self.generation.set(access.cache_generation);
+                Ok(Arc::new(access))
+            }
+            None => Err(AppError::Unauthenticated(
+                "the bearer token's user no longer exists".into(),
+            )),
+        }
     }
 
     /// The viewer, who must hold an admin role (else FORBIDDEN).

@@ -2,15 +2,33 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
-use super::access::ViewerAccess;
+use super::access::{self, ViewerAccess};
 use crate::entity::{enums::Role, event};
 
 pub async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<event::Model>, DbErr> {
     event::Entity::find_by_id(id).one(db).await
+}
+
+/// An event and the viewer's rights (`None`: their user no longer exists), in one
+/// statement: the host check costs no round trip of its own, and the rights come from
+/// the same snapshot as the event they guard.
+pub async fn find_for_viewer(
+    db: &DatabaseConnection,
+    id: i64,
+    viewer_id: i64,
+) -> Result<Option<(event::Model, Option<ViewerAccess>)>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut query = event::Entity::find_by_id(id).into_query();
+    access::join_viewer(&mut query, backend, viewer_id);
+    let Some(row) = db.query_one_raw(backend.build(&query)).await? else {
+        return Ok(None);
+    };
+    let event = event::Model::from_query_result(&row, "")?;
+    Ok(Some((event, access::from_row(&row)?)))
 }
 
 /// The events `access` hosts: everything for super admins, else their assignments.

@@ -1,10 +1,10 @@
-//! Users looked up by id (for `createdBy` and the viewer).
+//! Users looked up by id (for `createdBy`) or by email (for `login`).
 
 use std::collections::HashMap;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    Iterable, QueryFilter, QuerySelect, QueryTrait, Select, sea_query::Expr,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, Iterable, QueryFilter, QuerySelect,
+    Select, sea_query::Expr,
 };
 
 use crate::entity::user;
@@ -33,25 +33,6 @@ pub async fn users(
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|u| (u.id, u)).collect())
-}
-
-/// The viewer by id, with the cache generation read in the same statement (see
-/// `graphql::cache`): the generation is then as old as the viewer row, at no extra
-/// round trip.
-pub async fn viewer(db: &DatabaseConnection, id: i64) -> Result<Option<(user::Model, i64)>, DbErr> {
-    let statement = without_password_hash()
-        .expr_as(
-            Expr::cust("(SELECT generation FROM cache_generation WHERE id = 1)"),
-            "cache_generation",
-        )
-        .filter(user::Column::Id.eq(id))
-        .build(db.get_database_backend());
-    let Some(row) = db.query_one_raw(statement).await? else {
-        return Ok(None);
-    };
-    let user = user::Model::from_query_result(&row, "")?;
-    let generation: i64 = row.try_get("", "cache_generation")?;
-    Ok(Some((user, generation)))
 }
 
 /// The user with this email (emails are stored lower-cased).

@@ -4,13 +4,16 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, DerivePartialModel,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, DerivePartialModel,
     EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     RelationTrait,
-    sea_query::{Asterisk, Expr, ExprTrait, Func, Order, Query, WindowStatement},
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, WindowStatement},
 };
 
-use super::{group_by, sql};
+use super::{
+    access::{self, ViewerAccess},
+    group_by, sql,
+};
 use crate::entity::{
     enums::{ActivityKind, RegistrationType, SessionFormat, SponsorSize},
     event, event_ticket, mux_asset, session, session_activity, session_registration,
@@ -108,6 +111,67 @@ pub async fn find_with_event(
         .one(db)
         .await?;
     Ok(found.and_then(|(session, event)| event.map(|event| (session, event))))
+}
+
+/// A session and its event, and what a signed-in viewer's request needs with them.
+pub struct Found {
+    pub session: session::Model,
+    pub event: event::Model,
+    /// The viewer's rights; `None` when their user no longer exists.
+    pub viewer: Option<ViewerAccess>,
+    /// The viewer's own registered tickets for the session.
+    pub tickets: ViewerTickets,
+}
+
+/// A session and its event, with the viewer's rights and own tickets, in one statement:
+/// the host check and the session's fields then cost a single round trip, and the
+/// rights come from the same snapshot as the session they guard.
+pub async fn find_for_viewer(
+    db: &DatabaseConnection,
+    id: i64,
+    viewer_id: i64,
+) -> Result<Option<Found>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut query = session::Entity::find_by_id(id)
+        .find_also_related(event::Entity)
+        .into_query();
+    access::join_viewer(&mut query, backend, viewer_id);
+    query.expr_as(viewer_ticket("holder_user_id"), Alias::new("viewer_held"));
+    query.expr_as(
+        viewer_ticket("purchaser_user_id"),
+        Alias::new("viewer_purchased"),
+    );
+    let Some(row) = db.query_one_raw(backend.build(&query)).await? else {
+        return Ok(None);
+    };
+    // The same prefixes `find_also_related` gives its two models.
+    let session = session::Model::from_query_result(&row, "A_")?;
+    let Some(event) = event::Model::from_query_result_optional(&row, "B_")? else {
+        return Ok(None);
+    };
+    Ok(Some(Found {
+        session,
+        event,
+        viewer: access::from_row(&row)?,
+        tickets: ViewerTickets {
+            held: row.try_get("", "viewer_held")?,
+            purchased: row.try_get("", "viewer_purchased")?,
+        },
+    }))
+}
+
+/// The first registered ticket of the session whose `column` (holder or purchaser) is
+/// the viewer, as [`viewer_tickets`] picks it.
+fn viewer_ticket(column: &str) -> Expr {
+    Expr::cust_with_values(
+        format!(
+            "(SELECT r.event_ticket_id FROM session_registrations r \
+             JOIN event_tickets t ON t.id = r.event_ticket_id \
+             WHERE r.session_id = sessions.id AND r.registration_type = ? \
+             AND t.{column} = viewer.id ORDER BY r.id LIMIT 1)"
+        ),
+        [RegistrationType::Registered.to_value()],
+    )
 }
 
 /// The sessions `filter` covers, for the page and the count alike.

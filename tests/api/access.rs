@@ -219,3 +219,63 @@ async fn a_demoted_user_loses_access_at_once_and_a_deleted_user_is_unauthenticat
         .await;
     assert_eq!(reply.error_code(), "UNAUTHENTICATED");
 }
+
+/// The host check of a `session(id)` or `event(id)` root reads the viewer's rights in
+/// the statement that reads the data (docs/PERFORMANCE.md, "One statement for the
+/// host check"): no rights are kept between requests, so an assignment removed or
+/// given, or a role changed, decides the very next request, whichever server wrote it.
+/// A cache of rights, however short-lived, fails this test.
+#[tokio::test]
+async fn rights_are_read_with_the_data_so_a_change_decides_the_very_next_request() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    use session_analytics::entity::{event_admin, user};
+    let app = spawn_with_fixture().await;
+    let token = app.token(EVENT_ADMIN.0, EVENT_ADMIN.1);
+    let session = json!({ "id": FULL_SESSION.to_string() });
+    let event = json!({ "id": EVENT_A.to_string() });
+    let allowed = |reply: &crate::helpers::Reply| reply.body.get("errors").is_none();
+
+    // Warm: allowed, each in one statement (rights, session and event together).
+    let (statements, reply) = app.count_statements(&token, SESSION_TITLE, session.clone()).await;
+    assert!(allowed(&reply), "{}", reply.body);
+    assert_eq!(statements, 1, "the session, its event and the viewer's rights");
+    let (statements, reply) = app.count_statements(&token, EVENT_NAME, event.clone()).await;
+    assert!(allowed(&reply), "{}", reply.body);
+    assert_eq!(statements, 1, "the event and the viewer's rights");
+
+    // The assignment removed behind the server's back: refused at once.
+    event_admin::Entity::delete_by_id((EVENT_A, EVENT_ADMIN.0))
+        .exec(&app.db)
+        .await
+        .expect("remove the assignment");
+    let reply = app.query(Some(&token), SESSION_TITLE, session.clone()).await;
+    assert_eq!(reply.error_code(), "NOT_EVENT_HOST", "{}", reply.body);
+    let reply = app.query(Some(&token), EVENT_NAME, event.clone()).await;
+    assert_eq!(reply.error_code(), "NOT_EVENT_HOST", "{}", reply.body);
+
+    // Given back: allowed at once.
+    event_admin::ActiveModel {
+        event_id: Set(EVENT_A),
+        user_id: Set(EVENT_ADMIN.0),
+    }
+    .insert(&app.db)
+    .await
+    .expect("assign again");
+    let reply = app.query(Some(&token), SESSION_TITLE, session.clone()).await;
+    assert!(allowed(&reply), "{}", reply.body);
+    assert_eq!(reply.data()["session"]["id"], FULL_SESSION.to_string());
+
+    // Demoted right after a request that was allowed: refused at once.
+    user::ActiveModel {
+        id: Set(EVENT_ADMIN.0),
+        role: Set(Role::Attendee),
+        ..Default::default()
+    }
+    .update(&app.db)
+    .await
+    .expect("demote");
+    let reply = app.query(Some(&token), SESSION_TITLE, session).await;
+    assert_eq!(reply.error_code(), "FORBIDDEN", "{}", reply.body);
+    let reply = app.query(Some(&token), EVENT_NAME, event).await;
+    assert_eq!(reply.error_code(), "FORBIDDEN", "{}", reply.body);
+}

@@ -718,10 +718,9 @@ async fn table_statements(extra: i64) -> u64 {
     count
 }
 
-/// The viewer (1), event (1), event totals (1), session page (1), stats (1), video
-/// figures (1), timelines: the sessions' bounds (1) and the buckets (1). A super admin
-/// needs no assignment lookup.
-const TABLE_WITH_ANALYTICS_STATEMENTS: u64 = 8;
+/// The event with the viewer (1), event totals (1), session page (1), stats (1), video
+/// figures (1), timelines: the sessions' bounds (1) and the buckets (1).
+const TABLE_WITH_ANALYTICS_STATEMENTS: u64 = 7;
 
 #[tokio::test]
 async fn the_sessions_table_with_video_analytics_and_timelines_costs_the_same_statements_for_1_or_60_rows()
@@ -749,9 +748,9 @@ async fn one_sessions_video_analytics_and_timeline_cost_a_constant_number_of_sta
         session["attendanceTimeline"].as_array().map(Vec::len),
         Some(12)
     );
-    // The viewer (1), the session with its event (1), video figures (1), and per
+    // The session with its event and the viewer (1), video figures (1), and per
     // bucket size asked for the session's bounds and its buckets (2 x 2).
-    assert_eq!(count, 7);
+    assert_eq!(count, 6);
 }
 
 #[tokio::test]

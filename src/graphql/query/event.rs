@@ -21,18 +21,28 @@ pub struct EventQuery;
 #[Object]
 impl EventQuery {
     /// One event the viewer hosts.
-    #[graphql(guard = "HostRoleGuard")]
+    // No role guard, as for `session(id)`: the role is checked on the viewer read with
+    // the event.
     async fn event(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Event id.")] id: ID,
     ) -> Result<Option<Event>> {
-        let id = parse_id(&id, "an event")?;
-        let event = store::events::find(db(ctx)?, id)
+        let request = request(ctx)?;
+        let user_id = request.signed_in()?;
+        let id = match parse_id(&id, "an event") {
+            Ok(id) => id,
+            Err(err) => return Err(request.role_first(err).await.into()),
+        };
+        // One statement: the event and the viewer's rights.
+        let found = store::events::find_for_viewer(db(ctx)?, id, user_id)
             .await
-            .map_err(AppError::from)?
-            .ok_or(AppError::EventNotFound)?;
-        request(ctx)?.host_of(&event).await?;
+            .map_err(AppError::from)?;
+        let Some((event, viewer)) = found else {
+            return Err(request.role_first(AppError::EventNotFound).await.into());
+        };
+        request.prime(viewer);
+        request.host_of(&event).await?;
         Ok(Some(Event::hosted(event, Batch::single(id))))
     }
 
