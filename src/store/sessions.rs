@@ -163,15 +163,15 @@ pub async fn find_for_viewer(
 /// The first registered ticket of the session whose `column` (holder or purchaser) is
 /// the viewer, as [`viewer_tickets`] picks it.
 fn viewer_ticket(column: &str) -> Expr {
-    Expr::cust_with_values(
-        format!(
-            "(SELECT r.event_ticket_id FROM session_registrations r \
-             JOIN event_tickets t ON t.id = r.event_ticket_id \
-             WHERE r.session_id = sessions.id AND r.registration_type = ? \
-             AND t.{column} = viewer.id ORDER BY r.id LIMIT 1)"
-        ),
-        [RegistrationType::Registered.to_value()],
-    )
+    // The registration type is our own constant, written into the text (a bound value's
+    // placeholder would differ per backend inside custom SQL).
+    Expr::cust(format!(
+        "(SELECT r.event_ticket_id FROM session_registrations r \
+         JOIN event_tickets t ON t.id = r.event_ticket_id \
+         WHERE r.session_id = sessions.id AND r.registration_type = '{}' \
+         AND t.{column} = viewer.id ORDER BY r.id LIMIT 1)",
+        RegistrationType::Registered.to_value()
+    ))
 }
 
 /// The sessions `filter` covers, for the page and the count alike.
