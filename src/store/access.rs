@@ -114,10 +114,7 @@ pub fn join_viewer(query: &mut SelectStatement, backend: DbBackend, user_id: i64
             ),
         })
     };
-    query.expr_as(
-        ids("event_admins", "event_id"),
-        Alias::new("viewer_events"),
-    );
+    query.expr_as(ids("event_admins", "event_id"), Alias::new("viewer_events"));
     query.expr_as(
         ids("organizer_admins", "organizer_id"),
         Alias::new("viewer_organizers"),
@@ -140,7 +137,12 @@ pub fn from_row(row: &QueryResult) -> Result<Option<ViewerAccess>, DbErr> {
             .collect())
     };
     let (events, organizers) = (list("viewer_events")?, list("viewer_organizers")?);
-    Ok(Some(ViewerAccess::new(user, generation, &events, &organizers)))
+    Ok(Some(ViewerAccess::new(
+        user,
+        generation,
+        &events,
+        &organizers,
+    )))
 }
 
 /// Loads the viewer's account and rights, in one statement.

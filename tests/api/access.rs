@@ -236,10 +236,17 @@ async fn rights_are_read_with_the_data_so_a_change_decides_the_very_next_request
     let allowed = |reply: &crate::helpers::Reply| reply.body.get("errors").is_none();
 
     // Warm: allowed, each in one statement (rights, session and event together).
-    let (statements, reply) = app.count_statements(&token, SESSION_TITLE, session.clone()).await;
+    let (statements, reply) = app
+        .count_statements(&token, SESSION_TITLE, session.clone())
+        .await;
     assert!(allowed(&reply), "{}", reply.body);
-    assert_eq!(statements, 1, "the session, its event and the viewer's rights");
-    let (statements, reply) = app.count_statements(&token, EVENT_NAME, event.clone()).await;
+    assert_eq!(
+        statements, 1,
+        "the session, its event and the viewer's rights"
+    );
+    let (statements, reply) = app
+        .count_statements(&token, EVENT_NAME, event.clone())
+        .await;
     assert!(allowed(&reply), "{}", reply.body);
     assert_eq!(statements, 1, "the event and the viewer's rights");
 
@@ -248,7 +255,9 @@ async fn rights_are_read_with_the_data_so_a_change_decides_the_very_next_request
         .exec(&app.db)
         .await
         .expect("remove the assignment");
-    let reply = app.query(Some(&token), SESSION_TITLE, session.clone()).await;
+    let reply = app
+        .query(Some(&token), SESSION_TITLE, session.clone())
+        .await;
     assert_eq!(reply.error_code(), "NOT_EVENT_HOST", "{}", reply.body);
     let reply = app.query(Some(&token), EVENT_NAME, event.clone()).await;
     assert_eq!(reply.error_code(), "NOT_EVENT_HOST", "{}", reply.body);
@@ -261,7 +270,9 @@ async fn rights_are_read_with_the_data_so_a_change_decides_the_very_next_request
     .insert(&app.db)
     .await
     .expect("assign again");
-    let reply = app.query(Some(&token), SESSION_TITLE, session.clone()).await;
+    let reply = app
+        .query(Some(&token), SESSION_TITLE, session.clone())
+        .await;
     assert!(allowed(&reply), "{}", reply.body);
     assert_eq!(reply.data()["session"]["id"], FULL_SESSION.to_string());
 
