@@ -6,7 +6,9 @@ use super::context::request;
 
 /// Admits SUPER_ADMIN, ORGANIZER_ADMIN and EVENT_ADMIN; anonymous callers get
 /// UNAUTHENTICATED and other roles FORBIDDEN. Whether the viewer hosts the
-/// particular event is checked by the resolver once it knows the event.
+/// particular event is checked by the resolver once it knows the event. The roots
+/// `session(id)` and `event(id)` check the role themselves, in this order, on the viewer
+/// read with their data (`RequestContext::role_first`), which saves the guard's own read.
 ///
 /// Guards are not applied to fields reached through an interface (async-graphql
 /// issue 1826), so guarded data is never put behind one.
