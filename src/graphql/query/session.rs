@@ -9,6 +9,7 @@ use crate::{
         batch::Batch,
         context::{db, request},
         guard::HostRoleGuard,
+        responses::Reads,
         types::session::Session,
     },
     store,
@@ -32,6 +33,9 @@ impl SessionQuery {
             .map_err(AppError::from)?
             .ok_or(AppError::SessionNotFound)?;
         request(ctx)?.host_of(&event).await?;
+        if let Some(reads) = ctx.data_opt::<Reads>() {
+            reads.session(id);
+        }
         Ok(Some(Session::hosted(session, Batch::single(id))))
     }
 }

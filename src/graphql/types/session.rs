@@ -34,6 +34,7 @@ use crate::{
             ListKind, Page, connection, connection_cost, cursor_time, decode_cursor, encode_cursor,
             page_size,
         },
+        responses::Reads,
         scalars::DateTime,
     },
     store::{
@@ -171,6 +172,10 @@ impl Session {
     /// registration for it. Check-in opens 15 minutes before the start and closes at
     /// the end, or once `allowedMinutesToJoinLate` have passed since the start.
     async fn status(&self, ctx: &Context<'_>) -> Result<Option<SessionStatus>> {
+        // Check-in opens and closes with the clock: no answer with it is kept.
+        if let Some(reads) = ctx.data_opt::<Reads>() {
+            reads.clock();
+        }
         if self.viewer_tickets(ctx).await?.held.is_none() {
             return Ok(None);
         }

@@ -1,0 +1,114 @@
+//! The fields of every answer's objects in the order the document selects them, whatever order their resolvers finished in.
+//!
+//! async-graphql 7 builds each object from its fields as they complete (a
+//! `FuturesUnordered`), so two runs of one request over the same data may write their
+//! fields in different orders, depending on which loader batch answered first. The
+//! specification orders them as selected; and the response cache promises answers
+//! byte-identical to uncached ones, which only a fixed order allows. Keys are placed by
+//! their first appearance among the selections, fragments included (their type
+//! conditions are not weighed: the schema's objects appear under one type each).
+
+use std::collections::HashMap;
+
+use async_graphql::{
+    Name, Value,
+    parser::types::{ExecutableDocument, OperationDefinition, Selection, SelectionSet},
+};
+
+/// Fragments nest at most this deep (validation refuses cycles; this only bounds work).
+const MAX_FRAGMENT_DEPTH: usize = 32;
+
+/// Orders every object of `data`, the answer to `operation` of `document`.
+pub fn order(document: &ExecutableDocument, operation: &OperationDefinition, data: &mut Value) {
+    order_value(document, &[&operation.selection_set.node], data);
+}
+
+fn order_value(document: &ExecutableDocument, sets: &[&SelectionSet], value: &mut Value) {
+    match value {
+        Value::List(items) => {
+            // Every item of a list has the same selections: collect them once.
+            let keys = collect(document, sets);
+            for item in items {
+                order_object(document, &keys, item);
+            }
+        }
+        Value::Object(_) => order_object(document, &collect(document, sets), value),
+        _ => {}
+    }
+}
+
+/// Response keys in their order, each with the selection sets of its fields.
+type Keys<'a> = Vec<(&'a str, Vec<&'a SelectionSet>)>;
+
+fn order_object(document: &ExecutableDocument, keys: &Keys<'_>, value: &mut Value) {
+    match value {
+        Value::List(items) => {
+            for item in items {
+                order_object(document, keys, item);
+            }
+        }
+        Value::Object(fields) => {
+            let position: HashMap<&str, usize> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, (key, _))| (*key, i))
+                .collect();
+            let at = |name: &Name| position.get(name.as_str()).copied().unwrap_or(usize::MAX);
+            let ordered = fields
+                .keys()
+                .zip(fields.keys().skip(1))
+                .all(|(a, b)| at(a) <= at(b));
+            if !ordered {
+                fields.sort_by(|a, _, b, _| at(a).cmp(&at(b)));
+            }
+            for (name, child) in fields.iter_mut() {
+                if let Some(i) = position.get(name.as_str()) {
+                    let sets = &keys[*i].1;
+                    if !sets.is_empty() {
+                        order_value(document, sets, child);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn collect<'a>(document: &'a ExecutableDocument, sets: &[&'a SelectionSet]) -> Keys<'a> {
+    let mut keys: Keys<'a> = Vec::new();
+    for set in sets {
+        add(document, set, &mut keys, 0);
+    }
+    keys
+}
+
+fn add<'a>(
+    document: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    keys: &mut Keys<'a>,
+    depth: usize,
+) {
+    for selection in &set.items {
+        match &selection.node {
+            Selection::Field(field) => {
+                let field = &field.node;
+                let key = field.alias.as_ref().unwrap_or(&field.name).node.as_str();
+                let children = &field.selection_set.node;
+                match keys.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, sets)) => sets.push(children),
+                    None => keys.push((key, vec![children])),
+                }
+            }
+            Selection::InlineFragment(inline) => {
+                add(document, &inline.node.selection_set.node, keys, depth)
+            }
+            Selection::FragmentSpread(spread) => {
+                if depth < MAX_FRAGMENT_DEPTH
+                    && let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node)
+                {
+                    add(document, &fragment.node.selection_set.node, keys, depth + 1);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! Whole answers kept across requests, each reused only while every version of the data it read is still current (`RESPONSE_CACHE`, docs/PERFORMANCE.md).
+//!
+//! Only queries whose root fields are all `session(id:)` or `event(id:)` (and
+//! `__typename`) are candidates: what such an answer can read is named by its own root
+//! arguments, so the versions it depends on (the cache generation, the sessions' data
+//! versions, the events' sums of them: `store::versions`) are read *before* it runs.
+//! An answer is kept under the versions read before it, so a write racing with the
+//! request can only make an entry look older than its data, never newer: it is then
+//! missed, never served stale. The key is the exact request (document text, operation
+//! name, variables) and the viewer; the viewer's rights are part of the generation.
+
+use std::{
+    collections::BTreeSet,
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+use async_graphql::{
+    Positioned, Variables,
+    parser::types::{ExecutableDocument, OperationDefinition, OperationType, Selection},
+};
+use async_graphql_value::{ConstValue, Value};
+use axum::{body::Bytes, http::HeaderMap};
+use lru::LruCache;
+
+use crate::{
+    config::Delivery,
+    store::versions::{Of, Versions},
+    telemetry,
+};
+
+/// Per-entry bookkeeping counted against the byte budget besides the key and body.
+const ENTRY_OVERHEAD: usize = 256;
+
+/// The response cache of one instance: least recently used answers go first, beyond
+/// `max_entries` or `max_bytes` (keys and bodies).
+pub struct ResponseCache {
+    max_entries: usize,
+    max_bytes: usize,
+    state: Mutex<State>,
+}
+
+struct State {
+    entries: LruCache<Key, Entry>,
+    bytes: usize,
+}
+
+/// One request as a client sends it, and who sends it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Key {
+    query: String,
+    operation: Option<String>,
+    /// The variables as JSON (their names sorted: `Variables` is a `BTreeMap`).
+    variables: String,
+    user: i64,
+}
+
+impl Key {
+    /// `None` when the variables cannot be written as JSON (never, in practice).
+    pub fn new(
+        query: &str,
+        operation: Option<&str>,
+        variables: &Variables,
+        user: i64,
+    ) -> Option<Self> {
+        Some(Self {
+            query: query.to_owned(),
+            operation: operation.map(str::to_owned),
+            variables: serde_json::to_string(variables).ok()?,
+            user,
+        })
+    }
+
+    fn size(&self) -> usize {
+        self.query.len() + self.operation.as_ref().map_or(0, String::len) + self.variables.len()
+    }
+}
+
+struct Entry {
+    versions: Versions,
+    answer: Answer,
+    size: usize,
+}
+
+/// What a kept answer gives back.
+#[derive(Clone)]
+pub struct Answer {
+    /// The JSON body, exactly as it was first written.
+    pub body: Bytes,
+    pub headers: HeaderMap,
+    /// Its cost, charged again to each client it is served to.
+    pub cost: u64,
+}
+
+impl ResponseCache {
+    /// The cache `delivery` configures; `None` when it is off (the default).
+    pub fn from_config(delivery: &Delivery) -> Option<Arc<Self>> {
+        if !delivery.response_cache {
+            return None;
+        }
+        Some(Arc::new(Self {
+            max_entries: delivery.response_cache_entries as usize,
+            max_bytes: usize::try_from(delivery.response_cache_bytes).unwrap_or(usize::MAX),
+            state: Mutex::new(State {
+                entries: LruCache::unbounded(),
+                bytes: 0,
+            }),
+        }))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // No update panics halfway: a poisoned lock still holds a consistent cache.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The answer kept for `key` if it was read under exactly `versions`.
+    pub fn get(&self, key: &Key, versions: &Versions) -> Option<Answer> {
+        let found = {
+            let mut state = self.lock();
+            match state.entries.get(key) {
+                Some(entry) if entry.versions == *versions => Some(entry.answer.clone()),
+                _ => None,
+            }
+        };
+        telemetry::observe_responses(if found.is_some() { "hit" } else { "miss" }, 1);
+        found
+    }
+
+    /// Keeps `answer` for `key`, read under `versions`, unless it is too large; it
+    /// replaces what the key held.
+    pub fn put(&self, key: Key, versions: Versions, answer: Answer) {
+        let size = key.size()
+            + answer.body.len()
+            + versions.len() * std::mem::size_of::<(Of, i64)>()
+            + ENTRY_OVERHEAD;
+        // One answer may not push out more than a sixteenth of the others.
+        if size > self.max_bytes / 16 {
+            return;
+        }
+        let mut evicted: u64 = 0;
+        {
+            let mut state = self.lock();
+            let entry = Entry {
+                versions,
+                answer,
+                size,
+            };
+            if let Some(old) = state.entries.put(key, entry) {
+                state.bytes -= old.size;
+            }
+            state.bytes += size;
+            while state.entries.len() > self.max_entries || state.bytes > self.max_bytes {
+                let Some((_, old)) = state.entries.pop_lru() else {
+                    break;
+                };
+                state.bytes -= old.size;
+                evicted += 1;
+            }
+        }
+        telemetry::observe_responses("store", 1);
+        telemetry::observe_responses("eviction", evicted);
+    }
+}
+
+/// What a request's root fields name: the sessions and events its answer can read.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Dependencies {
+    pub sessions: Vec<i64>,
+    pub events: Vec<i64>,
+}
+
+/// The dependencies of `operation` when it is a candidate: a query whose every root
+/// field is `session(id:)` or `event(id:)` with an id given (or `__typename`), through
+/// fragments too. `None` for anything else (`events`, `viewer`, mutations,
+/// introspection), which is never kept.
+pub fn dependencies(
+    document: &ExecutableDocument,
+    operation: &Positioned<OperationDefinition>,
+    variables: &Variables,
+) -> Option<Dependencies> {
+    if operation.node.ty != OperationType::Query {
+        return None;
+    }
+    let mut sessions = BTreeSet::new();
+    let mut events = BTreeSet::new();
+    let mut pending = vec![&operation.node.selection_set.node];
+    let mut spread = BTreeSet::new();
+    while let Some(set) = pending.pop() {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let ids = match field.name.node.as_str() {
+                        "__typename" => continue,
+                        "session" => &mut sessions,
+                        "event" => &mut events,
+                        _ => return None,
+                    };
+                    let (_, value) = field
+                        .arguments
+                        .iter()
+                        .find(|(name, _)| name.node.as_str() == "id")?;
+                    ids.insert(id(&value.node, variables)?);
+                }
+                Selection::InlineFragment(inline) => pending.push(&inline.node.selection_set.node),
+                Selection::FragmentSpread(fragment) => {
+                    let name = &fragment.node.fragment_name.node;
+                    if spread.insert(name.clone()) {
+                        pending.push(&document.fragments.get(name)?.node.selection_set.node);
+                    }
+                }
+            }
+        }
+    }
+    Some(Dependencies {
+        sessions: sessions.into_iter().collect(),
+        events: events.into_iter().collect(),
+    })
+}
+
+/// An `id` argument as the resolvers read it: a positive integer, given as a string
+/// or a number, literally or through a variable.
+fn id(value: &Value, variables: &Variables) -> Option<i64> {
+    match value {
+        Value::Variable(name) => match variables.get(name)? {
+            ConstValue::String(s) => s.parse().ok(),
+            ConstValue::Number(n) => n.as_i64(),
+            _ => None,
+        },
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_i64(),
+        _ => None,
+    }
+    .filter(|id| *id > 0)
+}
+
+/// What one request's execution read, recorded by the resolvers that build the
+/// `Session` and `Event` objects after their host checks; request data of every
+/// query the pipeline runs.
+#[derive(Clone, Default)]
+pub struct Reads(Arc<Mutex<ReadSet>>);
+
+#[derive(Default)]
+struct ReadSet {
+    sessions: BTreeSet<i64>,
+    events: BTreeSet<i64>,
+    /// Something in the answer depends on the clock, not only on the data.
+    clock: bool,
+}
+
+impl Reads {
+    fn lock(&self) -> MutexGuard<'_, ReadSet> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The answer reads session `id` (and everything under it).
+    pub fn session(&self, id: i64) {
+        self.lock().sessions.insert(id);
+    }
+
+    /// The answer reads event `id` (and everything under it).
+    pub fn event(&self, id: i64) {
+        self.lock().events.insert(id);
+    }
+
+    /// The answer depends on the time it was computed (a session's `status`): it
+    /// is never kept.
+    pub fn clock(&self) {
+        self.lock().clock = true;
+    }
+
+    /// True when everything read was among `dependencies` (whose versions were read
+    /// before) and nothing depended on the clock.
+    pub fn covered_by(&self, dependencies: &Dependencies) -> bool {
+        let reads = self.lock();
+        !reads.clock
+            && reads
+                .sessions
+                .iter()
+                .all(|id| dependencies.sessions.binary_search(id).is_ok())
+            && reads
+                .events
+                .iter()
+                .all(|id| dependencies.events.binary_search(id).is_ok())
+    }
+}
