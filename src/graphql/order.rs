@@ -112,3 +112,31 @@ fn add<'a>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::Value;
+
+    fn ordered(query: &str, data: serde_json::Value) -> String {
+        let document = async_graphql::parser::parse_query(query).expect("parses");
+        let (_, operation) = super::super::request::select(&document, None).expect("one");
+        let mut data = Value::from_json(data).expect("a value");
+        super::order(&document, &operation.node, &mut data);
+        serde_json::to_string(&data).expect("JSON")
+    }
+
+    #[test]
+    fn fields_come_in_the_order_they_are_selected_through_aliases_fragments_and_lists() {
+        let query = "{ b: session(id: 1) { title ...F items { y x } } a: event(id: 2) { id } } \
+                     fragment F on Session { id title }";
+        // serde_json's maps sort their keys: every object here starts out of order.
+        let data = serde_json::json!({
+            "a": { "id": "2" },
+            "b": { "items": [{ "x": 1, "y": 2 }, { "x": 3, "y": 4 }], "id": "1", "title": "T" },
+        });
+        assert_eq!(
+            ordered(query, data),
+            r#"{"b":{"title":"T","id":"1","items":[{"y":2,"x":1},{"y":4,"x":3}]},"a":{"id":"2"}}"#
+        );
+    }
+}

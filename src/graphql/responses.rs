@@ -287,3 +287,117 @@ impl Reads {
                 .all(|id| dependencies.events.binary_search(id).is_ok())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache(max_entries: usize, max_bytes: usize) -> ResponseCache {
+        ResponseCache {
+            max_entries,
+            max_bytes,
+            state: Mutex::new(State {
+                entries: LruCache::unbounded(),
+                bytes: 0,
+            }),
+        }
+    }
+
+    fn key(user: i64) -> Key {
+        Key::new(
+            "{ session(id: 1) { id } }",
+            None,
+            &Variables::default(),
+            user,
+        )
+        .expect("key")
+    }
+
+    fn answer(bytes: usize) -> Answer {
+        Answer {
+            body: Bytes::from(vec![b' '; bytes]),
+            headers: HeaderMap::new(),
+            cost: 3,
+        }
+    }
+
+    const V1: &[(Of, i64)] = &[(Of::Generation, 1), (Of::Session(1), 7)];
+
+    #[test]
+    fn an_answer_is_served_only_under_the_versions_it_was_kept_with() {
+        let cache = cache(10, 1 << 20);
+        cache.put(key(1), V1.to_vec(), answer(10));
+        assert_eq!(cache.get(&key(1), &V1.to_vec()).map(|a| a.cost), Some(3));
+        let moved = vec![(Of::Generation, 1), (Of::Session(1), 8)];
+        assert!(cache.get(&key(1), &moved).is_none());
+        let absent = vec![(Of::Generation, 1)];
+        assert!(cache.get(&key(1), &absent).is_none());
+        assert!(cache.get(&key(2), &V1.to_vec()).is_none(), "another viewer");
+    }
+
+    #[test]
+    fn the_least_recently_used_answers_go_beyond_the_entry_and_byte_limits() {
+        let cache = cache(2, 1 << 20);
+        for user in 1..=3 {
+            cache.put(key(user), V1.to_vec(), answer(10));
+        }
+        assert!(cache.get(&key(1), &V1.to_vec()).is_none());
+        assert!(cache.get(&key(3), &V1.to_vec()).is_some());
+
+        // Each entry is about 1,300 bytes (under a sixteenth of 64 KiB): some 50 fit.
+        let cache = super::tests::cache(100, 16 * 4096);
+        for user in 1..=60 {
+            cache.put(key(user), V1.to_vec(), answer(1000));
+        }
+        let state = cache.lock();
+        assert!(state.bytes <= 16 * 4096, "{} bytes", state.bytes);
+        assert!(state.entries.len() < 60 && state.entries.len() > 10);
+        assert_eq!(
+            state.bytes,
+            state.entries.iter().map(|(_, e)| e.size).sum::<usize>()
+        );
+    }
+
+    #[test]
+    fn an_answer_over_a_sixteenth_of_the_bytes_is_not_kept() {
+        let cache = cache(10, 16 * 1024);
+        cache.put(key(1), V1.to_vec(), answer(1024));
+        assert!(cache.get(&key(1), &V1.to_vec()).is_none());
+        cache.put(key(1), V1.to_vec(), answer(100));
+        assert!(cache.get(&key(1), &V1.to_vec()).is_some());
+    }
+
+    fn deps(query: &str, variables: serde_json::Value) -> Option<Dependencies> {
+        let document = async_graphql::parser::parse_query(query).expect("parses");
+        let variables = Variables::from_json(variables);
+        let (_, operation) = super::super::request::select(&document, None)?;
+        dependencies(&document, operation, &variables)
+    }
+
+    #[test]
+    fn only_session_and_event_root_fields_with_ids_are_candidates() {
+        assert_eq!(
+            deps(
+                "query($s: ID!) { __typename a: session(id: $s) { id } ...F \
+                 ... { event(id: 10) { id } } } fragment F on Query { session(id: \"7\") { id } }",
+                serde_json::json!({ "s": "3" }),
+            ),
+            Some(Dependencies {
+                sessions: vec![3, 7],
+                events: vec![10],
+            })
+        );
+        for query in [
+            "{ events { nodes { id } } }",
+            "{ viewer { id } }",
+            "{ session(id: 1) { id } viewer { id } }",
+            "{ __schema { queryType { name } } }",
+            "{ session(id: \"x\") { id } }",
+            "{ session(id: 0) { id } }",
+            "query($s: ID) { session(id: $s) { id } }",
+            "mutation { login(email: \"a\", password: \"b\") { token } }",
+        ] {
+            assert_eq!(deps(query, serde_json::json!({})), None, "{query}");
+        }
+    }
+}
