@@ -5,8 +5,8 @@
 //! (`cache_generation`, moved by speakers, sponsors, assets, ticket types, users, host
 //! assignments and events) and, for each session it read, this number. So every table
 //! a session's answer reads that the generation does not cover has a trigger here:
-//! the session row itself, its registrations (and the tickets they name), its activity
-//! log and the figures derived from it. Sessions created, deleted or moved to another
+//! the session row itself, its registrations (and the tickets they name) and the
+//! figures derived from its activity that answers show. Sessions created, deleted or moved to another
 //! event change their events' session lists: those move the generation instead.
 //!
 //! PostgreSQL bumps once per statement and session (transition tables name the
@@ -22,12 +22,16 @@ use crate::{
     triggers::{self, Trigger},
 };
 
-/// Tables whose rows belong to one session (`session_id`): each write to them moves it.
+/// Tables whose rows belong to one session (`session_id`) and that answers read: each
+/// write to them moves it. Not here, because no answer the cache may keep reads them:
+/// the activity log (only a session's `status` does, which reads the clock and is never
+/// kept), the view segments and the per-viewer figures (derivation and the CSV export
+/// read them; registrants show the watch time rolled up into `session_registrations`).
+/// Leaving them out matters on PostgreSQL: an activity batch writes the log first, and a
+/// bump there would hold the session's counter row locked for the whole transaction,
+/// serializing concurrent batches of one session; the tables here are written last.
 const BY_SESSION: &[&str] = &[
     "session_registrations",
-    "session_activities",
-    "session_view_segments",
-    "session_viewer_stats",
     "session_video_stats",
     "session_timeline",
 ];
