@@ -24,55 +24,66 @@ pub fn order(document: &ExecutableDocument, operation: &OperationDefinition, dat
 }
 
 fn order_value(document: &ExecutableDocument, sets: &[&SelectionSet], value: &mut Value) {
-    match value {
-        Value::List(items) => {
-            // Every item of a list has the same selections: collect them once.
-            let keys = collect(document, sets);
-            for item in items {
-                order_object(document, &keys, item);
-            }
-        }
-        Value::Object(_) => order_object(document, &collect(document, sets), value),
-        _ => {}
+    if matches!(value, Value::List(_) | Value::Object(_)) {
+        // Every item of a list has the same selections: their shape is worked out once.
+        order_object(document, &Shape::of(document, sets), value);
     }
 }
 
-/// Response keys in their order, each with the selection sets of its fields.
-type Keys<'a> = Vec<(&'a str, Vec<&'a SelectionSet>)>;
+/// The response keys of some selections in their order, each with the selection sets
+/// of its fields, and each key's place.
+struct Shape<'a> {
+    keys: Vec<(&'a str, Vec<&'a SelectionSet>)>,
+    position: HashMap<&'a str, usize>,
+}
 
-fn order_object(document: &ExecutableDocument, keys: &Keys<'_>, value: &mut Value) {
+impl<'a> Shape<'a> {
+    fn of(document: &'a ExecutableDocument, sets: &[&'a SelectionSet]) -> Self {
+        let keys = collect(document, sets);
+        let position = keys
+            .iter()
+            .enumerate()
+            .map(|(i, (key, _))| (*key, i))
+            .collect();
+        Self { keys, position }
+    }
+
+    fn at(&self, name: &Name) -> usize {
+        self.position
+            .get(name.as_str())
+            .copied()
+            .unwrap_or(usize::MAX)
+    }
+}
+
+fn order_object(document: &ExecutableDocument, shape: &Shape<'_>, value: &mut Value) {
     match value {
         Value::List(items) => {
             for item in items {
-                order_object(document, keys, item);
+                order_object(document, shape, item);
             }
         }
         Value::Object(fields) => {
-            let position: HashMap<&str, usize> = keys
-                .iter()
-                .enumerate()
-                .map(|(i, (key, _))| (*key, i))
-                .collect();
-            let at = |name: &Name| position.get(name.as_str()).copied().unwrap_or(usize::MAX);
             let ordered = fields
                 .keys()
                 .zip(fields.keys().skip(1))
-                .all(|(a, b)| at(a) <= at(b));
+                .all(|(a, b)| shape.at(a) <= shape.at(b));
             if !ordered {
-                fields.sort_by(|a, _, b, _| at(a).cmp(&at(b)));
+                fields.sort_by(|a, _, b, _| shape.at(a).cmp(&shape.at(b)));
             }
             for (name, child) in fields.iter_mut() {
-                if let Some(i) = position.get(name.as_str()) {
-                    let sets = &keys[*i].1;
-                    if !sets.is_empty() {
-                        order_value(document, sets, child);
-                    }
+                if let Some((_, sets)) = shape.keys.get(shape.at(name))
+                    && sets.iter().any(|set| !set.items.is_empty())
+                {
+                    order_value(document, sets, child);
                 }
             }
         }
         _ => {}
     }
 }
+
+type Keys<'a> = Vec<(&'a str, Vec<&'a SelectionSet>)>;
 
 fn collect<'a>(document: &'a ExecutableDocument, sets: &[&'a SelectionSet]) -> Keys<'a> {
     let mut keys: Keys<'a> = Vec::new();
