@@ -258,6 +258,21 @@ pub struct Delivery {
     #[arg(long, env = "SHARED_CACHE_MAX_AGE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86_400))]
     pub shared_cache_max_age_seconds: u32,
 
+    /// Cache of whole answers to `session(id:)` and `event(id:)` queries, reused only
+    /// while nothing they read has changed, on any instance (docs/PERFORMANCE.md).
+    /// Each candidate request then runs one more statement (the versions) when missed.
+    #[arg(long, env = "RESPONSE_CACHE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub response_cache: bool,
+
+    /// Most answers the response cache keeps (least recently used go first).
+    #[arg(long, env = "RESPONSE_CACHE_ENTRIES", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub response_cache_entries: u32,
+
+    /// Most bytes of answers (and their requests) the response cache keeps; an answer
+    /// over a sixteenth of it is not kept.
+    #[arg(long, env = "RESPONSE_CACHE_BYTES", default_value_t = 64 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(65_536..))]
+    pub response_cache_bytes: u64,
+
     /// Trusted documents: a manifest file (graphql-codegen's `persisted-documents.json` or
     /// Apollo's `persisted-query-manifest.json`). When set, only its operations run and
     /// APQ registration is off.
@@ -289,6 +304,9 @@ impl Default for Delivery {
             apq_cache_max_bytes: 8 * 1024 * 1024,
             shared_cache_entries: 10_000,
             shared_cache_max_age_seconds: 60,
+            response_cache: false,
+            response_cache_entries: 10_000,
+            response_cache_bytes: 64 * 1024 * 1024,
             trusted_documents: None,
             cors_allowed_origins: Vec::new(),
             cors_max_age_seconds: 600,

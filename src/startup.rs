@@ -10,7 +10,7 @@ use crate::{
     auth::{Keys, Verifier, jwks::ExternalVerifier, secret},
     config::Config,
     db::{self, StatementCounter, replicas::Replicas},
-    graphql::{cache::SharedCache, pipeline::Engine},
+    graphql::{cache::SharedCache, pipeline::Engine, responses::ResponseCache},
     http::{self, AppState, Inner, edge::Edge, persisted::PersistedQueries},
     live::Live,
     rate_limit::RateLimiter,
@@ -217,7 +217,8 @@ impl Application {
             cache,
             Some(live.clone()),
         )?
-        .with_replicas(replicas.clone());
+        .with_replicas(replicas.clone())
+        .with_responses(ResponseCache::from_config(&config.delivery));
         let state = AppState::new(Inner {
             db,
             engine,

@@ -22,7 +22,7 @@ const WATCHED: &[(&str, &[&str])] = &[
     ("users", &["UPDATE", "DELETE"]),
 ];
 
-const BUMP: &str = "UPDATE cache_generation SET generation = generation + 1 WHERE id = 1";
+pub const BUMP: &str = "UPDATE cache_generation SET generation = generation + 1 WHERE id = 1";
 
 /// The table (one row) and the triggers.
 pub fn create(backend: DbBackend) -> Vec<String> {

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod activity_log;
 pub mod analytics;
 pub mod cache_generation;
+pub mod data_versions;
 pub mod live_notify;
 mod m20261128_000001_create_tables;
 mod m20261128_000002_registrant_indexes;
@@ -18,6 +19,7 @@ mod m20261204_000008_activity_analytics;
 mod m20261205_000009_ingest_speed;
 mod m20261205_000010_live_notify;
 mod m20261205_000011_replica_heartbeat;
+mod m20261205_000013_data_versions;
 pub mod session_search;
 pub mod session_stats;
 mod triggers;
@@ -52,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000009_ingest_speed::Migration),
             Box::new(m20261205_000010_live_notify::Migration),
             Box::new(m20261205_000011_replica_heartbeat::Migration),
+            Box::new(m20261205_000013_data_versions::Migration),
         ]
     }
 }

@@ -26,9 +26,10 @@ use super::{
     input,
     limits::DocumentLimits,
     loaders::Loaders,
-    nulls,
+    nulls, order,
     request::{GraphqlRequest, Statuses, select},
     response::Finished,
+    responses::{self, Answer, Dependencies, Key, Reads, ResponseCache},
     variables,
 };
 use crate::{
@@ -38,6 +39,7 @@ use crate::{
     error::AppError,
     live::Live,
     rate_limit::{Budget, RateLimiter},
+    store::{self, versions::Versions},
 };
 
 /// What running a request needs: the schema and what it is checked against.
@@ -59,6 +61,17 @@ pub struct Engine {
     cache: Option<Arc<SharedCache>>,
     /// Read replicas: queries run on a healthy one when there is one.
     replicas: Option<Arc<Replicas>>,
+    /// Whole answers kept across requests (`RESPONSE_CACHE`).
+    responses: Option<Arc<ResponseCache>>,
+}
+
+/// A request the response cache may answer or keep: its key, what its root fields
+/// name, and the versions of those read before anything else.
+struct Candidate<'a> {
+    cache: &'a ResponseCache,
+    key: Key,
+    dependencies: Dependencies,
+    versions: Versions,
 }
 
 impl Engine {
@@ -107,7 +120,14 @@ impl Engine {
             db,
             cache,
             replicas: None,
+            responses: None,
         })
+    }
+
+    /// Keeps whole answers in `responses` (`RESPONSE_CACHE`; `None`: off).
+    pub fn with_responses(mut self, responses: Option<Arc<ResponseCache>>) -> Self {
+        self.responses = responses;
+        self
     }
 
     /// Serves queries from `replicas` (mutations stay on the primary).
@@ -155,6 +175,29 @@ impl Engine {
             tracing::info!(status = 429, "graphql request over its rate limit");
             return Finished::refused(StatusCode::TOO_MANY_REQUESTS, &err);
         }
+        let candidate = self
+            .candidate(
+                db,
+                &query,
+                &document,
+                operation_name.as_deref(),
+                &variables,
+                caller.user_id,
+            )
+            .await;
+        if let Some(candidate) = &candidate
+            && let Some(answer) = candidate.cache.get(&candidate.key, &candidate.versions)
+        {
+            // The same text with the same variables passed every check and was
+            // measured when it was kept; its cost is charged to this client all the same.
+            if let Some(client) = caller.client()
+                && let Err(err) = self.limiter.spend(Budget::Cost(client), answer.cost).await
+            {
+                let error = async_graphql::Error::from(err).into_server_error(Default::default());
+                return Finished::request_errors(vec![error], legacy);
+            }
+            return Finished::encoded(answer.body, answer.headers);
+        }
         let document = match self
             .check(document, operation_name.as_deref(), &variables)
             .await
@@ -186,7 +229,9 @@ impl Engine {
         request.extensions.extend(extensions);
         let generation = RequestGeneration::default();
         let user_id = caller.user_id;
+        let reads = Reads::default();
         request = request
+            .data(reads.clone())
             .data(RequestContext::new(db.clone(), user_id, generation.clone()))
             .data(Loaders::new(
                 db.clone(),
@@ -204,6 +249,8 @@ impl Engine {
         if let Some(address) = caller.address {
             request = request.data(address);
         }
+        // The shape of the answer, to put its fields in order afterwards (`order.rs`).
+        let shape = document.clone();
         request.set_parsed_query(document);
         let mut response = self.runner.execute(request).await;
         for error in &mut response.errors {
@@ -214,7 +261,50 @@ impl Engine {
         if executed && (conditional || field_errors) {
             self.fix_nulls(&source, operation_name.as_deref(), &mut response);
         }
-        Finished::from_response(response, executed, legacy)
+        if executed && let Some((_, operation)) = select(&shape, operation_name.as_deref()) {
+            order::order(&shape, &operation.node, &mut response.data);
+        }
+        let finished = Finished::from_response(response, executed, legacy);
+        match candidate {
+            Some(candidate) => keep(candidate, finished, &reads, cost),
+            None => finished,
+        }
+    }
+
+    /// The response cache's view of a request, when it is a candidate: a query of
+    /// `session(id:)` and `event(id:)` root fields by a signed-in viewer. The versions
+    /// of what it names are read here, before anything else reads the data, on the
+    /// connection (primary or replica) the request runs on. `None` when the cache is
+    /// off, the request is no candidate, or the versions cannot be read (the request
+    /// then runs uncached, and meets the outage itself).
+    async fn candidate(
+        &self,
+        db: &DatabaseConnection,
+        query: &str,
+        document: &Result<ExecutableDocument, ServerError>,
+        operation_name: Option<&str>,
+        variables: &Variables,
+        user_id: Option<i64>,
+    ) -> Option<Candidate<'_>> {
+        let cache = self.responses.as_deref()?;
+        let user = user_id?;
+        let document = document.as_ref().ok()?;
+        let (_, operation) = select(document, operation_name)?;
+        let dependencies = responses::dependencies(document, operation, variables)?;
+        let key = Key::new(query, operation_name, variables, user)?;
+        let read = store::versions::read(db, &dependencies.sessions, &dependencies.events);
+        match read.await {
+            Ok(versions) => Some(Candidate {
+                cache,
+                key,
+                dependencies,
+                versions,
+            }),
+            Err(err) => {
+                tracing::warn!(error = %err, "reading data versions failed; answering uncached");
+                None
+            }
+        }
     }
 
     /// Puts the nulls async-graphql leaves out where the specification wants them
@@ -396,6 +486,31 @@ fn only(
             .map(|(name, fragment)| (name.clone(), fragment.clone()))
             .collect(),
     })
+}
+
+/// Keeps `finished` in the response cache when it may be reused: it ran without any
+/// error, and read nothing but what its versions were read for, nor the clock. The
+/// body is encoded once, here, and the same bytes are sent now and on every hit.
+fn keep(candidate: Candidate<'_>, finished: Finished, reads: &Reads, cost: u64) -> Finished {
+    if finished.status != StatusCode::OK
+        || !finished.executed()
+        || !finished.errors().is_empty()
+        || !reads.covered_by(&candidate.dependencies)
+    {
+        return finished;
+    }
+    let Ok(body) = finished.encode() else {
+        return finished; // the transport reports it
+    };
+    let answer = Answer {
+        body: body.clone(),
+        headers: finished.headers.clone(),
+        cost,
+    };
+    candidate
+        .cache
+        .put(candidate.key, candidate.versions, answer);
+    Finished::encoded(body, finished.headers)
 }
 
 /// A request error with the contract's code.

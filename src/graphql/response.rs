@@ -10,7 +10,10 @@
 //! `Retry-After`) and nothing but an unreachable database (503).
 
 use async_graphql::{ServerError, Value};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::{
+    body::Bytes,
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
+};
 
 use crate::error::AppError;
 
@@ -20,6 +23,9 @@ pub enum Body {
     Executed(async_graphql::Response),
     /// Nothing ran: `errors` only, no `data` entry.
     Refused(Vec<ServerError>),
+    /// An executed answer without errors, already encoded: one kept by the response
+    /// cache (`graphql/responses.rs`), or one just kept there.
+    Encoded(Bytes),
 }
 
 /// A response ready to be written by the transport.
@@ -76,10 +82,20 @@ impl Finished {
         finished
     }
 
+    /// An answer of the response cache: executed, no errors, so 200.
+    pub fn encoded(body: Bytes, headers: HeaderMap) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: Body::Encoded(body),
+            headers,
+        }
+    }
+
     fn decide(body: Body, executed: bool, legacy: bool) -> Self {
         let (data, errors) = match &body {
             Body::Executed(response) => (&response.data, response.errors.as_slice()),
             Body::Refused(errors) => (&Value::Null, errors.as_slice()),
+            Body::Encoded(_) => (&Value::Null, &[][..]),
         };
         let retry_after = rate_limited_only(data, errors);
         let status = if retry_after.is_some() {
@@ -104,7 +120,7 @@ impl Finished {
 
     /// True when the operation ran (so an APQ document may be remembered).
     pub fn executed(&self) -> bool {
-        matches!(self.body, Body::Executed(_))
+        matches!(self.body, Body::Executed(_) | Body::Encoded(_))
     }
 
     /// The errors of the body, whichever kind it is.
@@ -112,6 +128,7 @@ impl Finished {
         match &self.body {
             Body::Executed(response) => &response.errors,
             Body::Refused(errors) => errors,
+            Body::Encoded(_) => &[],
         }
     }
 
@@ -122,13 +139,20 @@ impl Finished {
 
     /// The body as JSON bytes; `data` only when the operation ran.
     pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        self.encode().map(Vec::from)
+    }
+
+    /// The body as JSON, without a copy when it is encoded already. The same bytes
+    /// whatever the media type: only the `Content-Type` differs.
+    pub fn encode(&self) -> Result<Bytes, serde_json::Error> {
         #[derive(serde::Serialize)]
         struct Errors<'a> {
             errors: &'a [ServerError],
         }
         match &self.body {
-            Body::Executed(response) => serde_json::to_vec(response),
-            Body::Refused(errors) => serde_json::to_vec(&Errors { errors }),
+            Body::Executed(response) => serde_json::to_vec(response).map(Bytes::from),
+            Body::Refused(errors) => serde_json::to_vec(&Errors { errors }).map(Bytes::from),
+            Body::Encoded(bytes) => Ok(bytes.clone()),
         }
     }
 }

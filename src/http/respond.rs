@@ -17,7 +17,7 @@ use crate::{
 /// every one has its error codes recorded for the request's log line.
 pub fn write(finished: Finished, media: Option<MediaType>) -> Response {
     telemetry::record_errors(finished.errors().iter().map(error_code));
-    let body = match finished.to_json() {
+    let body = match finished.encode() {
         Ok(body) => body,
         Err(err) => {
             tracing::error!(error = %err, "encoding a GraphQL response failed");

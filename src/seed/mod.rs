@@ -9,7 +9,7 @@ mod synthetic;
 use std::time::Instant;
 
 use anyhow::Context;
-use migration::{session_search, session_stats};
+use migration::{cache_generation, data_versions, session_search, session_stats};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, PaginatorTrait,
     TransactionTrait, sqlx,
@@ -252,12 +252,13 @@ pub async fn seed(
     Ok(generated.rows + activity)
 }
 
-/// Statements that drop the triggers of the derived tables (the session counters and
-/// the large sessions' search index) for the load, in its transaction.
+/// Statements that drop the triggers of the derived tables (the session counters, their
+/// data versions and the large sessions' search index) for the load, in its transaction.
 fn triggers_off(backend: DbBackend) -> Vec<String> {
     session_stats::drop_triggers(backend)
         .into_iter()
         .chain(session_search::drop_triggers(backend))
+        .chain(data_versions::drop_triggers(backend))
         .collect()
 }
 
@@ -278,6 +279,10 @@ fn counters_on(backend: DbBackend) -> Vec<String> {
         .chain(search)
         .chain(session_search::create_triggers(backend))
         .chain(session_stats::create_triggers(backend))
+        .chain(data_versions::create_triggers(backend))
+        // The recompute starts every session's data version at 0 again: a new
+        // generation keeps cached answers of the replaced data from matching.
+        .chain([cache_generation::BUMP.to_owned()])
         .collect()
 }
 

@@ -15,6 +15,7 @@ pub mod rederive;
 pub mod registrants;
 pub mod sessions;
 pub mod sql;
+pub mod versions;
 
 use std::collections::HashMap;
 

@@ -56,6 +56,8 @@ pub struct Metrics {
     pub live: IntGaugeVec,
     pub batch_size: HistogramVec,
     pub cache_lookups: IntCounterVec,
+    /// The response cache's hits, misses, answers stored and answers evicted.
+    pub response_cache: IntCounterVec,
     pub rate_limited: IntCounterVec,
     /// Where rate-limit budgets are counted: `redis` or `memory` is 1, the other 0.
     pub rate_limit_backend: IntGaugeVec,
@@ -139,6 +141,16 @@ impl Metrics {
             ),
             &["kind", "result"],
         )?;
+        let response_cache = IntCounterVec::new(
+            Opts::new(
+                "response_cache_total",
+                "Response cache events: hit, miss (a candidate request that ran), store and eviction.",
+            ),
+            &["result"],
+        )?;
+        for result in ["hit", "miss", "store", "eviction"] {
+            response_cache.with_label_values(&[result]);
+        }
         let rate_limited = IntCounterVec::new(
             Opts::new(
                 "rate_limit_rejections_total",
@@ -173,6 +185,7 @@ impl Metrics {
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(batch_size.clone()))?;
         registry.register(Box::new(cache_lookups.clone()))?;
+        registry.register(Box::new(response_cache.clone()))?;
         registry.register(Box::new(rate_limited.clone()))?;
         registry.register(Box::new(rate_limit_backend.clone()))?;
         Ok(Self {
@@ -189,6 +202,7 @@ impl Metrics {
             live,
             batch_size,
             cache_lookups,
+            response_cache,
             rate_limited,
             rate_limit_backend,
         })

@@ -193,6 +193,21 @@ pub fn observe_cache(kind: &'static str, hits: usize, misses: usize) {
     });
 }
 
+/// Records `n` response cache events of one kind (`hit`, `miss`, `store`, `eviction`).
+pub fn observe_responses(result: &'static str, n: u64) {
+    if n == 0 {
+        return;
+    }
+    let _ = SCOPE.try_with(|scope| {
+        scope
+            .telemetry
+            .metrics()
+            .response_cache
+            .with_label_values(&[result])
+            .inc_by(n);
+    });
+}
+
 /// A spawner for work a request starts (DataLoader batches): the spawned task runs in
 /// the request's scope, so its statements count for the request.
 pub fn spawner()

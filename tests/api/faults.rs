@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     "m20261205_000009_ingest_speed",
     "m20261205_000010_live_notify",
     "m20261205_000011_replica_heartbeat",
+    "m20261205_000013_data_versions",
 ];
 
 const SESSION_TITLE: &str = "{ session(id: \"100\") { title } }";

@@ -30,6 +30,7 @@ mod pipeline;
 mod proxy;
 mod rate_limit;
 mod replicas;
+mod response_cache;
 mod schema;
 mod search_index;
 mod seed;

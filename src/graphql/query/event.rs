@@ -10,6 +10,7 @@ use crate::{
         context::{db, request},
         guard::HostRoleGuard,
         pagination::{ListKind, Page, connection_cost, page_size},
+        responses::Reads,
         types::event::{Event, EventConnection, EventCount, TimeCursor},
     },
     store,
@@ -43,6 +44,11 @@ impl EventQuery {
         };
         request.prime(viewer);
         request.host_of(&event).await?;
+        // Everything under the event (its sessions, their figures) is covered by the
+        // event's version: the sum of its sessions' (`store::versions`).
+        if let Some(reads) = ctx.data_opt::<Reads>() {
+            reads.event(id);
+        }
         Ok(Some(Event::hosted(event, Batch::single(id))))
     }
 

@@ -11,6 +11,7 @@ use crate::{
         batch::Batch,
         context::{db, request},
         loaders::ViewerTicketsKey,
+        responses::Reads,
         types::session::Session,
     },
     store,
@@ -47,6 +48,9 @@ impl SessionQuery {
         request.prime(found.viewer);
         batch.prime(ViewerTicketsKey, HashMap::from([(id, found.tickets)]))?;
         request.host_of(&found.event).await?;
+        if let Some(reads) = ctx.data_opt::<Reads>() {
+            reads.session(id);
+        }
         Ok(Some(Session::hosted(found.session, batch)))
     }
 }

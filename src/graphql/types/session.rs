@@ -34,6 +34,7 @@ use crate::{
             ListKind, Page, connection, connection_cost, cursor_time, decode_cursor, encode_cursor,
             page_size,
         },
+        responses::Reads,
         scalars::DateTime,
     },
     store::{
@@ -171,8 +172,15 @@ impl Session {
     /// registration for it. Check-in opens 15 minutes before the start and closes at
     /// the end, or once `allowedMinutesToJoinLate` have passed since the start.
     async fn status(&self, ctx: &Context<'_>) -> Result<Option<SessionStatus>> {
+        // Null for a viewer without a ticket (hosts, mostly) whatever the time: that
+        // answer can be kept, since tickets and registrations move the session's
+        // version. Otherwise check-in opens and closes with the clock, and presence
+        // comes from the activity log, which no version covers: never kept.
         if self.viewer_tickets(ctx).await?.held.is_none() {
             return Ok(None);
+        }
+        if let Some(reads) = ctx.data_opt::<Reads>() {
+            reads.clock();
         }
         let (present, _) = related(ctx, &self.batch, self.row.id, ViewerPresenceKey, leaf).await?;
         if present.unwrap_or(false) {

@@ -1,0 +1,153 @@
+//! The fields of every answer's objects in the order the document selects them, whatever order their resolvers finished in.
+//!
+//! async-graphql 7 builds each object from its fields as they complete (a
+//! `FuturesUnordered`), so two runs of one request over the same data may write their
+//! fields in different orders, depending on which loader batch answered first. The
+//! specification orders them as selected; and the response cache promises answers
+//! byte-identical to uncached ones, which only a fixed order allows. Keys are placed by
+//! their first appearance among the selections, fragments included (their type
+//! conditions are not weighed: the schema's objects appear under one type each).
+
+use std::collections::HashMap;
+
+use async_graphql::{
+    Name, Value,
+    parser::types::{ExecutableDocument, OperationDefinition, Selection, SelectionSet},
+};
+
+/// Fragments nest at most this deep (validation refuses cycles; this only bounds work).
+const MAX_FRAGMENT_DEPTH: usize = 32;
+
+/// Orders every object of `data`, the answer to `operation` of `document`.
+pub fn order(document: &ExecutableDocument, operation: &OperationDefinition, data: &mut Value) {
+    order_value(document, &[&operation.selection_set.node], data);
+}
+
+fn order_value(document: &ExecutableDocument, sets: &[&SelectionSet], value: &mut Value) {
+    if matches!(value, Value::List(_) | Value::Object(_)) {
+        // Every item of a list has the same selections: their shape is worked out once.
+        order_object(document, &Shape::of(document, sets), value);
+    }
+}
+
+/// The response keys of some selections in their order, each with the selection sets
+/// of its fields, and each key's place.
+struct Shape<'a> {
+    keys: Vec<(&'a str, Vec<&'a SelectionSet>)>,
+    position: HashMap<&'a str, usize>,
+}
+
+impl<'a> Shape<'a> {
+    fn of(document: &'a ExecutableDocument, sets: &[&'a SelectionSet]) -> Self {
+        let keys = collect(document, sets);
+        let position = keys
+            .iter()
+            .enumerate()
+            .map(|(i, (key, _))| (*key, i))
+            .collect();
+        Self { keys, position }
+    }
+
+    fn at(&self, name: &Name) -> usize {
+        self.position
+            .get(name.as_str())
+            .copied()
+            .unwrap_or(usize::MAX)
+    }
+}
+
+fn order_object(document: &ExecutableDocument, shape: &Shape<'_>, value: &mut Value) {
+    match value {
+        Value::List(items) => {
+            for item in items {
+                order_object(document, shape, item);
+            }
+        }
+        Value::Object(fields) => {
+            let ordered = fields
+                .keys()
+                .zip(fields.keys().skip(1))
+                .all(|(a, b)| shape.at(a) <= shape.at(b));
+            if !ordered {
+                fields.sort_by(|a, _, b, _| shape.at(a).cmp(&shape.at(b)));
+            }
+            for (name, child) in fields.iter_mut() {
+                if let Some((_, sets)) = shape.keys.get(shape.at(name))
+                    && sets.iter().any(|set| !set.items.is_empty())
+                {
+                    order_value(document, sets, child);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+type Keys<'a> = Vec<(&'a str, Vec<&'a SelectionSet>)>;
+
+fn collect<'a>(document: &'a ExecutableDocument, sets: &[&'a SelectionSet]) -> Keys<'a> {
+    let mut keys: Keys<'a> = Vec::new();
+    for set in sets {
+        add(document, set, &mut keys, 0);
+    }
+    keys
+}
+
+fn add<'a>(
+    document: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    keys: &mut Keys<'a>,
+    depth: usize,
+) {
+    for selection in &set.items {
+        match &selection.node {
+            Selection::Field(field) => {
+                let field = &field.node;
+                let key = field.alias.as_ref().unwrap_or(&field.name).node.as_str();
+                let children = &field.selection_set.node;
+                match keys.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, sets)) => sets.push(children),
+                    None => keys.push((key, vec![children])),
+                }
+            }
+            Selection::InlineFragment(inline) => {
+                add(document, &inline.node.selection_set.node, keys, depth)
+            }
+            Selection::FragmentSpread(spread) => {
+                if depth < MAX_FRAGMENT_DEPTH
+                    && let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node)
+                {
+                    add(document, &fragment.node.selection_set.node, keys, depth + 1);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::Value;
+
+    fn ordered(query: &str, data: serde_json::Value) -> String {
+        let document = async_graphql::parser::parse_query(query).expect("parses");
+        let (_, operation) = super::super::request::select(&document, None).expect("one");
+        let mut data = Value::from_json(data).expect("a value");
+        super::order(&document, &operation.node, &mut data);
+        serde_json::to_string(&data).expect("JSON")
+    }
+
+    #[test]
+    fn fields_come_in_the_order_they_are_selected_through_aliases_fragments_and_lists() {
+        let query = "{ b: session(id: 1) { title ...F items { y x } } a: event(id: 2) { id } } \
+                     fragment F on Session { id title }";
+        // serde_json's maps sort their keys: every object here starts out of order.
+        let data = serde_json::json!({
+            "a": { "id": "2" },
+            "b": { "items": [{ "x": 1, "y": 2 }, { "x": 3, "y": 4 }], "id": "1", "title": "T" },
+        });
+        assert_eq!(
+            ordered(query, data),
+            r#"{"b":{"title":"T","id":"1","items":[{"y":2,"x":1},{"y":4,"x":3}]},"a":{"id":"2"}}"#
+        );
+    }
+}
