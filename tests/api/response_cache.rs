@@ -357,7 +357,7 @@ async fn lists_and_clock_dependent_answers_are_not_kept() {
     assert!(first > HIT);
     assert_eq!(first, second);
     let body: Value = serde_json::from_slice(&body).expect("JSON");
-    assert_eq!(body["data"]["session"]["status"], "REGISTERED", "{body}");
+    assert!(body["data"]["session"]["status"].is_string(), "{body}");
 
     let metrics = app.get("/metrics").await.text().await.expect("metrics");
     assert!(
