@@ -36,19 +36,19 @@ impl Documents {
         &self.limits
     }
 
-    /// A copy of the document parsed from exactly `source` earlier, if it is kept. It
-    /// passed the token limit then, under the same limits.
-    pub fn get(&self, source: &str) -> Option<ExecutableDocument> {
-        let document = self.lock().get(source).cloned()?;
-        Some(ExecutableDocument::clone(&document))
+    /// The document parsed from exactly `source` earlier, if it is kept. It passed the
+    /// token limit then, under the same limits.
+    pub fn get(&self, source: &str) -> Option<Arc<ExecutableDocument>> {
+        self.lock().get(source).cloned()
     }
 
-    /// Keeps `document`, parsed from `source` within the limits.
-    pub fn keep(&self, source: &str, document: &ExecutableDocument) {
+    /// Keeps `document`, parsed from `source` within the limits, and returns it shared.
+    pub fn keep(&self, source: &str, document: ExecutableDocument) -> Arc<ExecutableDocument> {
+        let document = Arc::new(document);
         if source.len() <= MAX_SOURCE_BYTES {
-            self.lock()
-                .put(source.to_owned(), Arc::new(document.clone()));
+            self.lock().put(source.to_owned(), document.clone());
         }
+        document
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<String, Arc<ExecutableDocument>>> {

@@ -249,9 +249,10 @@ impl Engine {
         if let Some(address) = caller.address {
             request = request.data(address);
         }
-        // The shape of the answer, to put its fields in order afterwards (`order.rs`).
+        // The shape of the answer, to put its fields in order afterwards (`order.rs`):
+        // shared, while the schema consumes its own copy.
         let shape = document.clone();
-        request.set_parsed_query(document);
+        request.set_parsed_query(Arc::unwrap_or_clone(document));
         let mut response = self.runner.execute(request).await;
         for error in &mut response.errors {
             label_request_error(error);
@@ -281,14 +282,14 @@ impl Engine {
         &self,
         db: &DatabaseConnection,
         query: &str,
-        document: &Result<ExecutableDocument, ServerError>,
+        document: &Result<Arc<ExecutableDocument>, ServerError>,
         operation_name: Option<&str>,
         variables: &Variables,
         user_id: Option<i64>,
     ) -> Option<Candidate<'_>> {
         let cache = self.responses.as_deref()?;
         let user = user_id?;
-        let document = document.as_ref().ok()?;
+        let document = document.as_deref().ok()?;
         let (_, operation) = select(document, operation_name)?;
         let dependencies = responses::dependencies(document, operation, variables)?;
         let key = Key::new(query, operation_name, variables, user)?;
@@ -335,10 +336,10 @@ impl Engine {
     /// to the chosen operation (and the fragments it uses), with that operation.
     async fn check(
         &self,
-        document: Result<ExecutableDocument, ServerError>,
+        document: Result<Arc<ExecutableDocument>, ServerError>,
         operation_name: Option<&str>,
         variables: &Variables,
-    ) -> Result<ExecutableDocument, Vec<ServerError>> {
+    ) -> Result<Arc<ExecutableDocument>, Vec<ServerError>> {
         let document = document.map_err(|error| vec![labelled(error)])?;
         self.documents
             .limits()
@@ -369,7 +370,7 @@ impl Engine {
             self.validate_others(&document, name).await?;
         }
         let narrowed = only(&document, name, operation);
-        Ok(narrowed.unwrap_or(document))
+        Ok(narrowed.map_or(document, Arc::new))
     }
 
     /// Validates the document to be run as the running schema would in full (every

@@ -1,6 +1,8 @@
 //! A GraphQL request as a transport hands it to the pipeline: the document parsed
 //! once, the operation it chooses, the variables, and who is asking.
 
+use std::sync::Arc;
+
 use async_graphql::{
     Name, Positioned, ServerError, Variables,
     parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType},
@@ -42,7 +44,7 @@ pub enum Statuses {
 pub struct GraphqlRequest {
     pub(super) query: String,
     /// The parsed document, or why it could not be (over the token limit, a syntax error).
-    pub(super) document: Result<ExecutableDocument, ServerError>,
+    pub(super) document: Result<Arc<ExecutableDocument>, ServerError>,
     pub(super) operation_name: Option<String>,
     pub(super) variables: Variables,
     pub(super) extensions: Vec<(String, async_graphql::Value)>,
@@ -70,7 +72,7 @@ impl GraphqlRequest {
                 .and_then(|()| {
                     async_graphql::parser::parse_query(&query).map_err(|err| tidy(err.into()))
                 })
-                .inspect(|document| documents.keep(&query, document)),
+                .map(|document| documents.keep(&query, document)),
         };
         let request = Self {
             query,
@@ -105,7 +107,7 @@ impl GraphqlRequest {
 
     /// The operation the request chooses, with its name, if it chooses exactly one.
     pub fn operation(&self) -> Option<(Option<&Name>, &Positioned<OperationDefinition>)> {
-        select(self.document.as_ref().ok()?, self.operation_name.as_deref())
+        select(self.document.as_deref().ok()?, self.operation_name.as_deref())
     }
 
     /// True when the chosen operation is a mutation (which `GET` must not run).
