@@ -8,8 +8,6 @@
 //! their first appearance among the selections, fragments included (their type
 //! conditions are not weighed: the schema's objects appear under one type each).
 
-use std::collections::HashMap;
-
 use async_graphql::{
     Name, Value,
     parser::types::{ExecutableDocument, OperationDefinition, Selection, SelectionSet},
@@ -31,28 +29,27 @@ fn order_value(document: &ExecutableDocument, sets: &[&SelectionSet], value: &mu
 }
 
 /// The response keys of some selections in their order, each with the selection sets
-/// of its fields, and each key's place.
+/// of its fields. A handful of keys each: found by comparing names, no hashing.
 struct Shape<'a> {
-    keys: Vec<(&'a str, Vec<&'a SelectionSet>)>,
-    position: HashMap<&'a str, usize>,
+    keys: Keys<'a>,
 }
 
 impl<'a> Shape<'a> {
     fn of(document: &'a ExecutableDocument, sets: &[&'a SelectionSet]) -> Self {
-        let keys = collect(document, sets);
-        let position = keys
-            .iter()
-            .enumerate()
-            .map(|(i, (key, _))| (*key, i))
-            .collect();
-        Self { keys, position }
+        Self {
+            keys: collect(document, sets),
+        }
     }
 
-    fn at(&self, name: &Name) -> usize {
-        self.position
-            .get(name.as_str())
-            .copied()
-            .unwrap_or(usize::MAX)
+    /// The place of `name` among the keys from `from` on, else anywhere (`usize::MAX`
+    /// for a key the selections do not name).
+    fn at(&self, name: &Name, from: usize) -> usize {
+        let name = name.as_str();
+        let find = |keys: &[(&str, Vec<&SelectionSet>)]| keys.iter().position(|(k, _)| *k == name);
+        match self.keys.get(from..).and_then(find) {
+            Some(offset) => from + offset,
+            None => find(&self.keys).unwrap_or(usize::MAX),
+        }
     }
 }
 
@@ -64,19 +61,25 @@ fn order_object(document: &ExecutableDocument, shape: &Shape<'_>, value: &mut Va
             }
         }
         Value::Object(fields) => {
-            let ordered = fields
-                .keys()
-                .zip(fields.keys().skip(1))
-                .all(|(a, b)| shape.at(a) <= shape.at(b));
-            if !ordered {
-                fields.sort_by(|a, _, b, _| shape.at(a).cmp(&shape.at(b)));
-            }
+            // In one pass: each field's place, searched from just after the previous
+            // one's (answers are mostly in order already), and its children ordered.
+            let mut next = 0;
+            let mut ordered = true;
             for (name, child) in fields.iter_mut() {
-                if let Some((_, sets)) = shape.keys.get(shape.at(name))
+                let at = shape.at(name, next);
+                if at < next {
+                    ordered = false;
+                } else {
+                    next = at.saturating_add(1);
+                }
+                if let Some((_, sets)) = shape.keys.get(at)
                     && sets.iter().any(|set| !set.items.is_empty())
                 {
                     order_value(document, sets, child);
                 }
+            }
+            if !ordered {
+                fields.sort_by(|a, _, b, _| shape.at(a, 0).cmp(&shape.at(b, 0)));
             }
         }
         _ => {}

@@ -107,7 +107,10 @@ impl GraphqlRequest {
 
     /// The operation the request chooses, with its name, if it chooses exactly one.
     pub fn operation(&self) -> Option<(Option<&Name>, &Positioned<OperationDefinition>)> {
-        select(self.document.as_deref().ok()?, self.operation_name.as_deref())
+        select(
+            self.document.as_deref().ok()?,
+            self.operation_name.as_deref(),
+        )
     }
 
     /// True when the chosen operation is a mutation (which `GET` must not run).
