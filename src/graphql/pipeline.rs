@@ -29,7 +29,7 @@ use super::{
     nulls, order,
     request::{GraphqlRequest, Statuses, select},
     response::Finished,
-    responses::{self, Answer, Dependencies, Key, Reads, ResponseCache},
+    responses::{Reads, ResponseCache},
     variables,
 };
 use crate::{
@@ -39,7 +39,6 @@ use crate::{
     error::AppError,
     live::Live,
     rate_limit::{Budget, RateLimiter},
-    store::{self, versions::Versions},
 };
 
 /// What running a request needs: the schema and what it is checked against.
@@ -63,15 +62,6 @@ pub struct Engine {
     replicas: Option<Arc<Replicas>>,
     /// Whole answers kept across requests (`RESPONSE_CACHE`).
     responses: Option<Arc<ResponseCache>>,
-}
-
-/// A request the response cache may answer or keep: its key, what its root fields
-/// name, and the versions of those read before anything else.
-struct Candidate<'a> {
-    cache: &'a ResponseCache,
-    key: Key,
-    dependencies: Dependencies,
-    versions: Versions,
 }
 
 impl Engine {
@@ -175,19 +165,23 @@ impl Engine {
             tracing::info!(status = 429, "graphql request over its rate limit");
             return Finished::refused(StatusCode::TOO_MANY_REQUESTS, &err);
         }
-        let candidate = self
-            .candidate(
-                db,
-                &query,
-                &document,
-                operation_name.as_deref(),
-                &variables,
-                caller.user_id,
-            )
-            .await;
-        if let Some(candidate) = &candidate
-            && let Some(answer) = candidate.cache.get(&candidate.key, &candidate.versions)
-        {
+        let candidate = match &self.responses {
+            Some(cache) => {
+                let document = document.as_deref().ok();
+                cache
+                    .candidate(
+                        db,
+                        &query,
+                        document,
+                        operation_name.as_deref(),
+                        &variables,
+                        caller.user_id,
+                    )
+                    .await
+            }
+            None => None,
+        };
+        if let Some(answer) = candidate.as_ref().and_then(|candidate| candidate.hit()) {
             // The same text with the same variables passed every check and was
             // measured when it was kept; its cost is charged to this client all the same.
             if let Some(client) = caller.client()
@@ -267,44 +261,8 @@ impl Engine {
         }
         let finished = Finished::from_response(response, executed, legacy);
         match candidate {
-            Some(candidate) => keep(candidate, finished, &reads, cost),
+            Some(candidate) => candidate.keep(finished, &reads, cost),
             None => finished,
-        }
-    }
-
-    /// The response cache's view of a request, when it is a candidate: a query of
-    /// `session(id:)` and `event(id:)` root fields by a signed-in viewer. The versions
-    /// of what it names are read here, before anything else reads the data, on the
-    /// connection (primary or replica) the request runs on. `None` when the cache is
-    /// off, the request is no candidate, or the versions cannot be read (the request
-    /// then runs uncached, and meets the outage itself).
-    async fn candidate(
-        &self,
-        db: &DatabaseConnection,
-        query: &str,
-        document: &Result<Arc<ExecutableDocument>, ServerError>,
-        operation_name: Option<&str>,
-        variables: &Variables,
-        user_id: Option<i64>,
-    ) -> Option<Candidate<'_>> {
-        let cache = self.responses.as_deref()?;
-        let user = user_id?;
-        let document = document.as_deref().ok()?;
-        let (_, operation) = select(document, operation_name)?;
-        let dependencies = responses::dependencies(document, operation, variables)?;
-        let key = Key::new(query, operation_name, variables, user)?;
-        let read = store::versions::read(db, &dependencies.sessions, &dependencies.events);
-        match read.await {
-            Ok(versions) => Some(Candidate {
-                cache,
-                key,
-                dependencies,
-                versions,
-            }),
-            Err(err) => {
-                tracing::warn!(error = %err, "reading data versions failed; answering uncached");
-                None
-            }
         }
     }
 
@@ -487,31 +445,6 @@ fn only(
             .map(|(name, fragment)| (name.clone(), fragment.clone()))
             .collect(),
     })
-}
-
-/// Keeps `finished` in the response cache when it may be reused: it ran without any
-/// error, and read nothing but what its versions were read for, nor the clock. The
-/// body is encoded once, here, and the same bytes are sent now and on every hit.
-fn keep(candidate: Candidate<'_>, finished: Finished, reads: &Reads, cost: u64) -> Finished {
-    if finished.status != StatusCode::OK
-        || !finished.executed()
-        || !finished.errors().is_empty()
-        || !reads.covered_by(&candidate.dependencies)
-    {
-        return finished;
-    }
-    let Ok(body) = finished.encode() else {
-        return finished; // the transport reports it
-    };
-    let answer = Answer {
-        body: body.clone(),
-        headers: finished.headers.clone(),
-        cost,
-    };
-    candidate
-        .cache
-        .put(candidate.key, candidate.versions, answer);
-    Finished::encoded(body, finished.headers)
 }
 
 /// A request error with the contract's code.

@@ -19,11 +19,17 @@ use async_graphql::{
     parser::types::{ExecutableDocument, OperationDefinition, OperationType, Selection},
 };
 use async_graphql_value::{ConstValue, Value};
-use axum::{body::Bytes, http::HeaderMap};
+use axum::{
+    body::Bytes,
+    http::{HeaderMap, StatusCode},
+};
 use lru::LruCache;
+use sea_orm::DatabaseConnection;
 
+use super::{request::select, response::Finished};
 use crate::{
     config::Delivery,
+    store,
     store::versions::{Of, Versions},
     telemetry,
 };
@@ -114,6 +120,40 @@ impl ResponseCache {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Its view of a request, when it is a candidate: a query of `session(id:)` and
+    /// `event(id:)` root fields by a signed-in viewer. The versions of what it names
+    /// are read here, before anything else reads the data, on the connection (primary
+    /// or replica) the request runs on. `None` when the request is no candidate or the
+    /// versions cannot be read (the request then runs uncached, and meets the outage
+    /// itself).
+    pub async fn candidate(
+        &self,
+        db: &DatabaseConnection,
+        query: &str,
+        document: Option<&ExecutableDocument>,
+        operation_name: Option<&str>,
+        variables: &Variables,
+        user_id: Option<i64>,
+    ) -> Option<Candidate<'_>> {
+        let user = user_id?;
+        let (_, operation) = select(document?, operation_name)?;
+        let dependencies = dependencies(document?, operation, variables)?;
+        let key = Key::new(query, operation_name, variables, user)?;
+        let read = store::versions::read(db, &dependencies.sessions, &dependencies.events);
+        match read.await {
+            Ok(versions) => Some(Candidate {
+                cache: self,
+                key,
+                dependencies,
+                versions,
+            }),
+            Err(err) => {
+                tracing::warn!(error = %err, "reading data versions failed; answering uncached");
+                None
+            }
+        }
+    }
+
     /// The answer kept for `key` if it was read under exactly `versions`.
     pub fn get(&self, key: &Key, versions: &Versions) -> Option<Answer> {
         let found = {
@@ -160,6 +200,45 @@ impl ResponseCache {
         }
         telemetry::observe_responses("store", 1);
         telemetry::observe_responses("eviction", evicted);
+    }
+}
+
+/// A request the response cache may answer or keep: its key, what its root fields
+/// name, and the versions of those read before anything else.
+pub struct Candidate<'a> {
+    cache: &'a ResponseCache,
+    key: Key,
+    dependencies: Dependencies,
+    versions: Versions,
+}
+
+impl Candidate<'_> {
+    /// The answer kept for this request under the versions just read, if any.
+    pub fn hit(&self) -> Option<Answer> {
+        self.cache.get(&self.key, &self.versions)
+    }
+
+    /// Keeps `finished` when it may be reused: it ran without any error, and read
+    /// nothing but what its versions were read for, nor the clock. The body is
+    /// encoded once, here, and the same bytes are sent now and on every hit.
+    pub fn keep(self, finished: Finished, reads: &Reads, cost: u64) -> Finished {
+        if finished.status != StatusCode::OK
+            || !finished.executed()
+            || !finished.errors().is_empty()
+            || !reads.covered_by(&self.dependencies)
+        {
+            return finished;
+        }
+        let Ok(body) = finished.encode() else {
+            return finished; // the transport reports it
+        };
+        let answer = Answer {
+            body: body.clone(),
+            headers: finished.headers.clone(),
+            cost,
+        };
+        self.cache.put(self.key, self.versions, answer);
+        Finished::encoded(body, finished.headers)
     }
 }
 
