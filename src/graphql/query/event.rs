@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
-use super::parse_id;
+use super::viewer_and_id;
 use crate::{
     error::AppError,
     graphql::{
@@ -30,11 +30,7 @@ impl EventQuery {
         #[graphql(desc = "Event id.")] id: ID,
     ) -> Result<Option<Event>> {
         let request = request(ctx)?;
-        let user_id = request.signed_in()?;
-        let id = match parse_id(&id, "an event") {
-            Ok(id) => id,
-            Err(err) => return Err(request.role_first(err).await.into()),
-        };
+        let (user_id, id) = viewer_and_id(request, &id, "an event").await?;
         // One statement: the event and the viewer's rights.
         let found = store::events::find_for_viewer(db(ctx)?, id, user_id)
             .await

@@ -8,6 +8,7 @@ mod viewer;
 
 use async_graphql::{ID, MergedObject};
 
+use super::context::RequestContext;
 use crate::error::{AppError, AppResult};
 
 /// Every query field.
@@ -28,4 +29,19 @@ pub(crate) fn parse_id(id: &ID, what: &str) -> AppResult<i64> {
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| AppError::bad_request(format!("`id` must be {what} id: a positive integer")))
+}
+
+/// The signed-in viewer's id and the root's parsed `id`, for the roots that check the
+/// role themselves (on the viewer read with their data): refused as the role guard
+/// would first (UNAUTHENTICATED, then FORBIDDEN), then for a malformed id.
+pub(crate) async fn viewer_and_id(
+    request: &RequestContext,
+    id: &ID,
+    what: &str,
+) -> AppResult<(i64, i64)> {
+    let user_id = request.signed_in()?;
+    match parse_id(id, what) {
+        Ok(id) => Ok((user_id, id)),
+        Err(err) => Err(request.role_first(err).await),
+    }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_graphql::{Context, ID, Object, Result};
 
-use super::parse_id;
+use super::viewer_and_id;
 use crate::{
     error::AppError,
     graphql::{
@@ -32,11 +32,7 @@ impl SessionQuery {
         #[graphql(desc = "Session id.")] id: ID,
     ) -> Result<Option<Session>> {
         let request = request(ctx)?;
-        let user_id = request.signed_in()?;
-        let id = match parse_id(&id, "a session") {
-            Ok(id) => id,
-            Err(err) => return Err(request.role_first(err).await.into()),
-        };
+        let (user_id, id) = viewer_and_id(request, &id, "a session").await?;
         // One statement: the session, its event, and the viewer's rights and own tickets.
         let found = store::sessions::find_for_viewer(db(ctx)?, id, user_id)
             .await
