@@ -5,7 +5,9 @@
 #
 #   bench/registrants.sh BINARY DATABASE_URL [SEARCH] [RUNS]
 #
-# The database must hold `seed --size large` (or another synthetic size).
+# The database must hold `seed --size large` (or another synthetic size). WARM=N first
+# sends N requests 8 at a time, so that every pooled connection has run each statement
+# more than five times and PostgreSQL may have switched it to a generic plan.
 set -euo pipefail
 bin=${1:?binary}; url=${2:?database url}; search=${3:-son}; runs=${4:-21}
 port=${PORT:-18077}
@@ -15,7 +17,8 @@ export DATABASE_URL=$url JWT_SECRET=$secret DEMO_DATA=never \
 token=$("$bin" token --email super.admin@example.com)
 BIND_ADDR="127.0.0.1:$port" "$bin" serve >/dev/null 2>&1 &
 server=$!
-trap 'kill $server' EXIT
+# Waits for the server to exit, so that the next run can bind the same port.
+trap 'kill $server; wait $server || true' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
 query='query($id: ID!, $search: String) { session(id: $id) {
   stats { registeredCount interestedCount attendeeCount }
@@ -28,6 +31,10 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A result
 for id in 1 2; do
   payload=$(body $id)
+  if [ "${WARM:-0}" -gt 0 ]; then
+    seq "$WARM" | xargs -P 8 -I{} curl -sf -o /dev/null -H "Authorization: Bearer $token" \
+      -H 'Content-Type: application/json' -d "$payload" "http://127.0.0.1:$port/graphql"
+  fi
   # One warm-up request, also shown so the counts can be checked.
   curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -d "$payload" "http://127.0.0.1:$port/graphql" \

@@ -14,6 +14,7 @@ use migration::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Statement};
 
 mod lock;
+pub mod planned;
 pub mod replicas;
 
 pub use lock::{MIGRATION_LOCK_KEY, MigrationLock};
@@ -133,13 +134,6 @@ async fn open(
         // Statements are counted and errors logged by us; sqlx's per-statement logs
         // would print bound values, which include personal data.
         .sqlx_logging(false)
-        // sqlx prepares every statement once per connection, and after five runs
-        // PostgreSQL may switch to a generic plan, chosen without the parameters. For a
-        // registrant search that plan walks the whole session in page order even when
-        // the term matches a handful of users (25 ms instead of 5 ms on a 100,000-
-        // registrant session: docs/PERFORMANCE.md). Planning with the parameters every
-        // time cost 3 to 4 % of pgbench's throughput on our Q2 statements.
-        .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_custom_plan")]))
         .map_sqlx_sqlite_opts(|opts| {
             // WAL lets readers proceed while the seeder writes; the busy timeout makes
             // concurrent writers wait instead of failing with SQLITE_BUSY.
@@ -151,10 +145,16 @@ async fn open(
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
     let inner = counter.0.clone();
-    db.set_metric_callback(move |info| {
+    let observe: planned::Observer = Arc::new(move |info| {
         inner.fetch_add(1, Ordering::Relaxed);
         observe(info);
     });
+    // PostgreSQL's default plan caching (`auto`) for every statement: a generic plan
+    // once a statement has run five times on a connection, instead of planning it
+    // again on every bind. The statements whose plan depends on their values (a
+    // registrant search) run through `planned`, which PostgreSQL plans every time.
+    planned::register(&db, observe.clone());
+    db.set_metric_callback(move |info| observe(info));
     Ok((db, counter))
 }
 

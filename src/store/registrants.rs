@@ -14,7 +14,10 @@ use sea_orm::{
 };
 
 use super::{group_by, sql::Sql};
-use crate::entity::{enums::RegistrationType, session_registration, session_stats};
+use crate::{
+    db::planned,
+    entity::{enums::RegistrationType, session_registration, session_stats},
+};
 
 /// Orders of a registrant page. Every order ends with the registration id, so it is total.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -384,7 +387,11 @@ pub async fn pages(
     let mut rows = Vec::new();
     for chunk in session_ids.chunks(SESSIONS_PER_STATEMENT) {
         let statement = page_statement(db.get_database_backend(), chunk, args, &lookup);
-        rows.extend(RegistrantRow::find_by_statement(statement).all(db).await?);
+        rows.extend(if args.filter.search.is_some() {
+            planned::all::<RegistrantRow>(db, statement).await?
+        } else {
+            RegistrantRow::find_by_statement(statement).all(db).await?
+        });
     }
     Ok(group_by(rows, |r| r.session_id))
 }
@@ -492,7 +499,7 @@ pub async fn counts(
     let mut totals = HashMap::with_capacity(session_ids.len());
     for chunk in session_ids.chunks(SESSIONS_PER_STATEMENT) {
         let statement = search_count_statement(backend, chunk, filter, &lookup);
-        let rows = CountRow::find_by_statement(statement).all(db).await?;
+        let rows: Vec<CountRow> = planned::all(db, statement).await?;
         totals.extend(rows.into_iter().map(|r| (r.session_id, r.total)));
     }
     Ok(totals)

@@ -229,3 +229,40 @@ async fn nested_lists_across_events_batch_into_one_statement_per_relation() {
     // registrant pages, registrant counts.
     assert_eq!(after, 7);
 }
+
+/// A registrant search runs outside sea-orm on PostgreSQL (as an unnamed statement, so
+/// that it is planned for its term: `db::planned`); its statements still count, here
+/// and in the request's telemetry. The search adds exactly two statements (the page and
+/// the count each look up the sessions' search indexes first); its page and its count
+/// replace the unsearched ones. Uncounted, the searched request would show 4.
+#[tokio::test]
+async fn a_registrant_search_counts_its_statements_like_any_other() {
+    let app = spawn_with_fixture().await;
+    add_sessions(&app, 3).await;
+    let token = app.token(EVENT_B_ADMIN.0, EVENT_B_ADMIN.1);
+    let query = |search: &str| {
+        format!(
+            r#"query($id: ID!) {{ event(id: $id) {{ sessions(first: 50) {{ nodes {{ title
+              registeredHolderUsers(first: 5{search}) {{ totalCount nodes {{ email }} }} }} }} }} }}"#
+        )
+    };
+    let variables = json!({ "id": EVENT_B.to_string() });
+    let (unsearched, _) = app
+        .count_statements(&token, &query(""), variables.clone())
+        .await;
+    let (searched, reply) = app
+        .count_statements(&token, &query(r#", search: "GEN.TEST""#), variables)
+        .await;
+    assert!(reply.body.get("errors").is_none(), "{}", reply.body);
+    let generated = reply.data()["event"]["sessions"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|n| n["title"] == "Generated 0")
+        .expect("a generated session")
+        .clone();
+    // The three generated registrants match the search (case-insensitive).
+    assert_eq!(generated["registeredHolderUsers"]["totalCount"], 3);
+    assert_eq!(unsearched, 4);
+    assert_eq!(searched, unsearched + 2);
+}

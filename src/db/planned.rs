@@ -1,0 +1,85 @@
+//! Statements PostgreSQL plans for their own parameter values on every execution.
+//!
+//! sea-orm runs every statement as a named, prepared statement, and after five runs
+//! PostgreSQL may reuse a generic plan made without the parameters. That is what most
+//! statements want: the plan is made once per connection, not on every bind (Q1 ran at
+//! 2.47x the requests per second once every statement was allowed a generic plan,
+//! docs/PERFORMANCE.md). A registrant search is the exception: its best plan depends on
+//! how many registrations the term matches, and the generic plan walked a 100,000-
+//! registrant session in page order looking for a term that matches 20 (25 ms instead
+//! of 5 ms). sea-orm has no per-statement switch, so [`all`] runs such a statement
+//! through sqlx as an unnamed statement, which PostgreSQL plans with its values every
+//! time, on the same pool and counted like every other statement.
+
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+
+use sea_orm::{
+    ConnAcquireErr, DatabaseConnection, DbBackend, DbErr, FromQueryResult, QueryResult, RuntimeErr,
+    Statement, Values,
+    metric::Info,
+    sqlx::{self, AssertSqlSafe, postgres::PgConnectOptions},
+};
+use sea_query_sqlx::SqlxValues;
+
+/// What runs after every statement of a pool: the statement counter and telemetry.
+pub(super) type Observer = Arc<dyn Fn(&Info<'_>) + Send + Sync>;
+
+/// The observer of every PostgreSQL pool this process opened, found by the pool's
+/// connect options (one allocation per pool, shared by all its clones). sea-orm keeps a
+/// pool's metric callback to itself, so the statements run here find it through this.
+static OBSERVERS: Mutex<Vec<(Weak<PgConnectOptions>, Observer)>> = Mutex::new(Vec::new());
+
+/// Makes `observe` run after the statements [`all`] runs on `db`'s pool (PostgreSQL
+/// only; SQLite statements go through sea-orm, which calls it itself).
+pub(super) fn register(db: &DatabaseConnection, observe: Observer) {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return;
+    }
+    let options = Arc::downgrade(&db.get_postgres_connection_pool().connect_options());
+    let mut observers = OBSERVERS.lock().unwrap_or_else(PoisonError::into_inner);
+    // Pools that were closed and dropped (tests open hundreds) leave with their options.
+    observers.retain(|(options, _)| options.strong_count() > 0);
+    observers.push((options, observe));
+}
+
+fn observer(options: &Arc<PgConnectOptions>) -> Option<Observer> {
+    let observers = OBSERVERS.lock().unwrap_or_else(PoisonError::into_inner);
+    observers
+        .iter()
+        .find(|(registered, _)| std::ptr::eq(registered.as_ptr(), Arc::as_ptr(options)))
+        .map(|(_, observe)| observe.clone())
+}
+
+/// The rows of `statement`, planned by PostgreSQL for its parameter values (see the
+/// module); on SQLite, which plans every statement with its values, the usual path.
+pub async fn all<T: FromQueryResult>(
+    db: &DatabaseConnection,
+    statement: Statement,
+) -> Result<Vec<T>, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return T::find_by_statement(statement).all(db).await;
+    }
+    let pool = db.get_postgres_connection_pool();
+    let values = statement.values.clone().unwrap_or(Values(Vec::new()));
+    let started = std::time::Instant::now();
+    let result = sqlx::query_with(AssertSqlSafe(statement.sql.as_str()), SqlxValues(values))
+        .persistent(false)
+        .fetch_all(pool)
+        .await;
+    if let Some(observe) = observer(&pool.connect_options()) {
+        observe(&Info {
+            elapsed: started.elapsed(),
+            statement: &statement,
+            failed: result.is_err(),
+        });
+    }
+    let rows = result.map_err(|err| match err {
+        // The errors sea-orm gives for the pool, so callers tell them apart the same way.
+        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+        err => DbErr::Query(RuntimeErr::SqlxError(Arc::new(err))),
+    })?;
+    rows.into_iter()
+        .map(|row| T::from_query_result(&QueryResult::from(row), ""))
+        .collect()
+}
