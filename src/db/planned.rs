@@ -3,11 +3,11 @@
 //! sea-orm runs every statement as a named, prepared statement, and after five runs
 //! PostgreSQL may reuse a generic plan made without the parameters. That is what most
 //! statements want: the plan is made once per connection, not on every bind (Q1 ran at
-//! 2.47x the requests per second once every statement was allowed a generic plan,
-//! docs/PERFORMANCE.md). A registrant search is the exception: its best plan depends on
-//! how many registrations the term matches, and the generic plan walked a 100,000-
-//! registrant session in page order looking for a term that matches 20 (25 ms instead
-//! of 5 ms). sea-orm has no per-statement switch, so [`all`] runs such a statement
+//! 1.90x the requests per second once every statement was allowed a generic plan,
+//! docs/PERFORMANCE.md "Plan caching"). A registrant search is the exception: its best
+//! plan depends on how many registrations the term matches, and for a two-character term
+//! the generic plan walks a 100,000-registrant session in page order (645 ms instead of
+//! 136 ms). sea-orm has no per-statement switch, so [`all`] runs such a statement
 //! through sqlx as an unnamed statement, which PostgreSQL plans with its values every
 //! time, on the same pool and counted like every other statement.
 
