@@ -60,11 +60,18 @@ pub async fn all<T: FromQueryResult>(
         return T::find_by_statement(statement).all(db).await;
     }
     let pool = db.get_postgres_connection_pool();
+    // Acquired first, as sea-orm does: waiting for a connection is not the statement, so
+    // a pool timeout is neither timed nor counted as a failed statement.
+    let mut conn = pool.acquire().await.map_err(|err| match err {
+        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+        err => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(err))),
+    })?;
     let values = statement.values.clone().unwrap_or(Values(Vec::new()));
     let started = std::time::Instant::now();
     let result = sqlx::query_with(AssertSqlSafe(statement.sql.as_str()), SqlxValues(values))
         .persistent(false)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await;
     if let Some(observe) = observer(&pool.connect_options()) {
         observe(&Info {
@@ -73,12 +80,7 @@ pub async fn all<T: FromQueryResult>(
             failed: result.is_err(),
         });
     }
-    let rows = result.map_err(|err| match err {
-        // The errors sea-orm gives for the pool, so callers tell them apart the same way.
-        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
-        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
-        err => DbErr::Query(RuntimeErr::SqlxError(Arc::new(err))),
-    })?;
+    let rows = result.map_err(|err| DbErr::Query(RuntimeErr::SqlxError(Arc::new(err))))?;
     rows.into_iter()
         .map(|row| T::from_query_result(&QueryResult::from(row), ""))
         .collect()
