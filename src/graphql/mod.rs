@@ -18,6 +18,7 @@ mod query;
 pub mod request;
 pub mod response;
 pub mod responses;
+pub mod rows;
 pub mod scalars;
 mod subscription;
 pub mod types;

@@ -90,49 +90,72 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
-/// A page of nodes with their cursors.
+/// A page of nodes; each cursor is encoded only when asked for (most pages are asked
+/// only for `pageInfo.endCursor`).
 pub struct Page<N> {
-    pub edges: Vec<(String, N)>,
+    pub nodes: Vec<N>,
+    /// The cursor of the node at this position.
+    cursor: Box<dyn Fn(usize) -> String + Send + Sync>,
     pub has_next: bool,
     pub has_previous: bool,
 }
 
 impl<N> Page<N> {
-    /// Builds a page from up to `size + 1` rows: the extra row only says a next page exists.
-    pub fn from_rows<R>(
+    /// Builds a page from up to `size + 1` rows: the extra row only says a next page
+    /// exists. `key` takes from each row what its cursor encodes; `encode` makes the
+    /// cursor of a key, later and only if asked for.
+    pub fn from_rows<R, K: Send + Sync + 'static>(
         mut rows: Vec<R>,
         size: usize,
         has_previous: bool,
-        cursor: impl Fn(&R) -> String,
+        key: impl Fn(&R) -> K,
+        encode: impl Fn(&K) -> String + Send + Sync + 'static,
         node: impl Fn(R) -> N,
     ) -> Self {
         let has_next = rows.len() > size;
         rows.truncate(size);
-        let edges = rows
-            .into_iter()
-            .map(|row| (cursor(&row), node(row)))
-            .collect();
+        let keys: Vec<K> = rows.iter().map(key).collect();
         Self {
-            edges,
+            nodes: rows.into_iter().map(node).collect(),
+            cursor: Box::new(move |at| keys.get(at).map(&encode).unwrap_or_default()),
             has_next,
             has_previous,
         }
     }
 
+    /// Each node with its cursor.
+    pub fn edges(&self) -> impl Iterator<Item = (String, &N)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(at, node)| ((self.cursor)(at), node))
+    }
+
     pub fn page_info(&self) -> PageInfo {
+        let last = self.nodes.len().checked_sub(1);
         PageInfo {
             has_previous_page: self.has_previous,
             has_next_page: self.has_next,
-            start_cursor: self.edges.first().map(|(c, _)| c.clone()),
-            end_cursor: self.edges.last().map(|(c, _)| c.clone()),
+            start_cursor: last.map(|_| (self.cursor)(0)),
+            end_cursor: last.map(|at| (self.cursor)(at)),
         }
     }
 }
 
 /// Declares a Relay connection type and its edge type over `Page<$node>`, with a
-/// `totalCount` answered by `$count` (a [`TotalCount`]) only when asked for.
+/// `totalCount` answered by `$count` (a [`TotalCount`]) only when asked for. With
+/// `plain` first, `nodes` is answered as [`Rows`](crate::graphql::rows::Rows) (the node
+/// type is a [`PlainObject`](crate::graphql::rows::PlainObject)); the schema is the same.
 macro_rules! connection {
     ($conn:ident, $edge:ident, $node:ty, $count:ty, $what:literal) => {
+        $crate::graphql::pagination::connection!(@nodes Vec<$node>, $conn, $edge, $node, $count, $what);
+    };
+    (plain $conn:ident, $edge:ident, $node:ty, $count:ty, $what:literal) => {
+        $crate::graphql::pagination::connection!(
+            @nodes $crate::graphql::rows::Rows<$node>, $conn, $edge, $node, $count, $what
+        );
+    };
+    (@nodes $nodes:ty, $conn:ident, $edge:ident, $node:ty, $count:ty, $what:literal) => {
         #[doc = concat!("A page of ", $what, ".")]
         pub struct $conn {
             pub(crate) page: $crate::graphql::pagination::Page<$node>,
@@ -145,22 +168,17 @@ macro_rules! connection {
             #[doc = concat!("The ", $what, " of this page with their cursors.")]
             async fn edges(&self) -> Vec<$edge> {
                 self.page
-                    .edges
-                    .iter()
+                    .edges()
                     .map(|(cursor, node)| $edge {
-                        cursor: cursor.clone(),
+                        cursor,
                         node: node.clone(),
                     })
                     .collect()
             }
 
             #[doc = concat!("The ", $what, " of this page.")]
-            async fn nodes(&self) -> Vec<$node> {
-                self.page
-                    .edges
-                    .iter()
-                    .map(|(_, node)| node.clone())
-                    .collect()
+            async fn nodes(&self) -> $nodes {
+                self.page.nodes.iter().cloned().collect()
             }
 
             /// Where this page sits in the whole list.

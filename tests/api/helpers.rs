@@ -295,6 +295,20 @@ impl TestApp {
         }
     }
 
+    /// POSTs a GraphQL document as the bearer of `token` and returns the body as sent,
+    /// for tests that read more than its JSON value (the order of keys, say).
+    pub async fn post_text(&self, token: Option<&str>, query: &str, variables: Value) -> String {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request reaches the server");
+        response.text().await.expect("a body")
+    }
+
     /// POSTs a GraphQL document as the bearer of `token` (none when `None`).
     pub async fn query(&self, token: Option<&str>, query: &str, variables: Value) -> Reply {
         let header = token.map(|t| format!("Bearer {t}"));

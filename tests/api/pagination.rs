@@ -1223,3 +1223,116 @@ async fn cursors_with_times_no_database_can_hold_are_bad_requests() {
         assert_eq!(reply.error_code(), "BAD_REQUEST", "{query}: {}", reply.body);
     }
 }
+
+/// `nodes` of a registrant page are built in one pass (`graphql::rows`), an edge's `node`
+/// by async-graphql's resolvers: both must give the same objects, keys in selection order,
+/// whatever the selection holds (aliases, a key selected twice, named and inline
+/// fragments, `@skip`/`@include`, `__typename`).
+#[tokio::test]
+async fn a_page_s_nodes_are_answered_exactly_as_its_edges_nodes() {
+    use async_graphql::indexmap::IndexMap;
+    type Object = IndexMap<String, Value>;
+    #[derive(serde::Deserialize)]
+    struct Edge {
+        node: Object,
+    }
+    const QUERY: &str = r#"
+      query($id: ID!, $yes: Boolean!, $no: Boolean!) {
+        session(id: $id) {
+          registeredHolderUsers(first: 500) {
+            nodes { ...Registrant }
+            edges { node { ...Registrant } }
+          }
+        }
+      }
+      fragment Registrant on RegisteredHolderUser {
+        __typename ticket: eventTicketId userId firstName lastName ...Contact
+        phoneNumber @skip(if: $yes) registrationDate watchTimeSeconds
+        ... on RegisteredHolderUser { engagement phoneNumber @include(if: $yes) }
+        ... @include(if: $yes) { userId again: eventTicketId }
+        ... @include(if: $no) { skipped: email }
+        email
+      }
+      fragment Contact on RegisteredHolderUser { email attended registrationType }"#;
+    let (app, regs) = spawn_with_extra_registrants().await;
+    let vars = json!({ "id": FULL_SESSION.to_string(), "yes": true, "no": false });
+    let reply = run(&app, QUERY, vars.clone()).await;
+    assert!(reply.body.get("errors").is_none(), "{}", reply.body);
+    // The raw body again, read into maps that keep the order of the keys.
+    let raw = app.post_text(Some(&super_token(&app)), QUERY, vars).await;
+    let value: Value = serde_json::from_str(&raw).expect("JSON");
+    assert_eq!(value, reply.body, "the same answer twice");
+    #[derive(serde::Deserialize)]
+    struct Connection {
+        nodes: Vec<Object>,
+        edges: Vec<Edge>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Session {
+        registered_holder_users: Connection,
+    }
+    #[derive(serde::Deserialize)]
+    struct Data {
+        session: Session,
+    }
+    #[derive(serde::Deserialize)]
+    struct Body {
+        data: Data,
+    }
+    let body: Body = serde_json::from_str(&raw).expect("nodes and edges");
+    let ordered = body.data.session.registered_holder_users;
+    assert_eq!(ordered.nodes.len(), regs.len());
+    assert_eq!(ordered.edges.len(), regs.len());
+    let keys = [
+        "__typename",
+        "ticket",
+        "userId",
+        "firstName",
+        "lastName",
+        "email",
+        "attended",
+        "registrationType",
+        "registrationDate",
+        "watchTimeSeconds",
+        "engagement",
+        "phoneNumber",
+        "again",
+    ];
+    for (node, edge) in ordered.nodes.iter().zip(&ordered.edges) {
+        let pairs = |object: &Object| {
+            object
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(pairs(node), pairs(&edge.node), "nodes and edges agree");
+        assert_eq!(node.keys().map(String::as_str).collect::<Vec<_>>(), keys);
+        assert_eq!(node["__typename"], "RegisteredHolderUser");
+        assert_eq!(node["again"], node["ticket"]);
+    }
+    // The values themselves, for the first registrant (the fixture's session has a
+    // one-hour video: 1,800 seconds watched is 50 %).
+    let first = &ordered.nodes[0];
+    let alice = regs
+        .iter()
+        .min_by_key(|r| (r.at, r.id))
+        .expect("registrants");
+    assert_eq!(first["ticket"], alice.ticket.to_string());
+    assert_eq!(first["userId"], alice.user.to_string());
+    assert_eq!(first["firstName"], json!(alice.first));
+    assert_eq!(first["lastName"], json!(alice.last));
+    assert_eq!(first["email"], alice.email);
+    assert_eq!(first["attended"], alice.attended);
+    assert_eq!(first["watchTimeSeconds"], alice.watch);
+    assert_eq!(
+        first["engagement"],
+        json!(f64::from(alice.watch) * 100.0 / 3600.0)
+    );
+    assert_eq!(first["registrationType"], "REGISTERED");
+    assert!(first["phoneNumber"].is_null() || first["phoneNumber"].is_string());
+    assert!(
+        ordered.nodes.iter().any(|n| n["engagement"] != json!(0.0)),
+        "some engagement to compare"
+    );
+}

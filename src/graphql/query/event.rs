@@ -78,7 +78,8 @@ impl EventQuery {
             rows,
             size,
             after.is_some(),
-            |e| TimeCursor::encode(e.start_time, e.id),
+            |e| (e.start_time, e.id),
+            |(time, id)| TimeCursor::encode(*time, *id),
             |e| Event::hosted(e, batch.clone()),
         );
         Ok(EventConnection {

@@ -186,7 +186,8 @@ impl Event {
             rows.iter().cloned().collect(),
             size,
             after.is_some(),
-            |r| SessionCursor::encode(order_by, &r.key, r.session.id),
+            |r| (r.key.clone(), r.session.id),
+            move |(key, id)| SessionCursor::encode(order_by, key, *id),
             |r| Session::hosted(r.session, sessions.clone()),
         );
         Ok(SessionConnection {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::graphql::scalars::DateTime;
-use async_graphql::{Context, Enum, ID, Object};
+use async_graphql::{Context, Enum, ID, InputType, Object, ScalarType, Value};
 
 use crate::{
     entity::enums::RegistrationType,
@@ -12,6 +12,7 @@ use crate::{
         batch::{Batch, leaf, related},
         loaders::RegistrantCountKey,
         pagination::TotalCount,
+        rows::PlainObject,
     },
     store::registrants::{self, RegistrantFilter, RegistrantRow},
 };
@@ -123,6 +124,44 @@ impl RegisteredHolderUser {
     /// Watched share of the session's video in percent, 0 to 100; 0 where the session has no video.
     async fn engagement(&self) -> f64 {
         engagement(self.row.watch_time_seconds, self.video_seconds)
+    }
+}
+
+/// The fields of the `#[Object]` above, for a page's `nodes` (`graphql::rows`): the
+/// same values, converted the way async-graphql converts them (`tests/api/pagination.rs`
+/// compares the two paths field by field).
+impl PlainObject for RegisteredHolderUser {
+    const FIELDS: &'static [&'static str] = &[
+        "eventTicketId",
+        "userId",
+        "firstName",
+        "lastName",
+        "email",
+        "phoneNumber",
+        "attended",
+        "registrationDate",
+        "registrationType",
+        "watchTimeSeconds",
+        "engagement",
+    ];
+
+    fn value(&self, field: usize) -> Value {
+        let text = |text: &Option<String>| text.as_deref().map_or(Value::Null, Value::from);
+        let row = &*self.row;
+        match field {
+            0 => ScalarType::to_value(&ID::from(row.event_ticket_id)),
+            1 => ScalarType::to_value(&ID::from(row.user_id)),
+            2 => text(&row.first_name),
+            3 => text(&row.last_name),
+            4 => Value::from(row.email.as_str()),
+            5 => text(&row.phone_number),
+            6 => Value::from(row.attended),
+            7 => ScalarType::to_value(&DateTime::from(row.registered_at)),
+            8 => InputType::to_value(&row.registration_type),
+            9 => ScalarType::to_value(&row.watch_time_seconds),
+            10 => ScalarType::to_value(&engagement(row.watch_time_seconds, self.video_seconds)),
+            _ => Value::Null,
+        }
     }
 }
 

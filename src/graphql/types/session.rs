@@ -118,7 +118,7 @@ struct RegistrantCursor {
 }
 
 connection!(
-    RegisteredHolderUserConnection,
+    plain RegisteredHolderUserConnection,
     RegisteredHolderUserEdge,
     RegisteredHolderUser,
     RegistrantCount,
@@ -443,11 +443,12 @@ impl Session {
             rows.iter().cloned().collect(),
             size,
             after.is_some(),
-            |row| {
+            |row| (row.key(order), row.registration_id),
+            move |(key, id)| {
                 encode_cursor(&RegistrantCursor {
                     o: order_by,
-                    k: row.key(order),
-                    i: row.registration_id,
+                    k: key.clone(),
+                    i: *id,
                 })
             },
             |row| RegisteredHolderUser::new(row, duration),
