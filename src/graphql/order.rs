@@ -6,25 +6,68 @@
 //! specification orders them as selected; and the response cache promises answers
 //! byte-identical to uncached ones, which only a fixed order allows. Keys are placed by
 //! their first appearance among the selections, fragments included (their type
-//! conditions are not weighed: the schema's objects appear under one type each).
+//! conditions are not weighed: the schema's objects appear under one type each), and
+//! selections `@skip`/`@include` leave out not counted.
 
 use async_graphql::{
-    Name, Value,
-    parser::types::{ExecutableDocument, OperationDefinition, Selection, SelectionSet},
+    Name, Positioned, Value, Variables,
+    parser::types::{Directive, ExecutableDocument, OperationDefinition, Selection, SelectionSet},
 };
 
 /// Fragments nest at most this deep (validation refuses cycles; this only bounds work).
 const MAX_FRAGMENT_DEPTH: usize = 32;
 
-/// Orders every object of `data`, the answer to `operation` of `document`.
-pub fn order(document: &ExecutableDocument, operation: &OperationDefinition, data: &mut Value) {
-    order_value(document, &[&operation.selection_set.node], data);
+/// Orders every object of `data`, the answer to `operation` of `document` run with
+/// `variables` (`None`: the document has no `@skip` or `@include`).
+pub fn order(
+    document: &ExecutableDocument,
+    operation: &OperationDefinition,
+    variables: Option<&Variables>,
+    data: &mut Value,
+) {
+    let doc = Doc {
+        document,
+        variables,
+    };
+    order_value(&doc, &[&operation.selection_set.node], data);
 }
 
-fn order_value(document: &ExecutableDocument, sets: &[&SelectionSet], value: &mut Value) {
+/// The document and the variables that decide its conditions.
+struct Doc<'a> {
+    document: &'a ExecutableDocument,
+    variables: Option<&'a Variables>,
+}
+
+impl Doc<'_> {
+    /// False when `@skip(if: true)` or `@include(if: false)` leaves the selection out,
+    /// as async-graphql decides before it runs (a condition that is not `true` is false).
+    fn included(&self, directives: &[Positioned<Directive>]) -> bool {
+        let Some(variables) = self.variables else {
+            return true;
+        };
+        directives.iter().all(|directive| {
+            let keep_when = match directive.node.name.node.as_str() {
+                "skip" => false,
+                "include" => true,
+                _ => return true,
+            };
+            let Some(condition) = directive.node.get_argument("if") else {
+                return true;
+            };
+            let value = condition
+                .node
+                .clone()
+                .into_const_with(|name| variables.get(&name).cloned().ok_or(()))
+                .unwrap_or_default();
+            matches!(value, Value::Boolean(true)) == keep_when
+        })
+    }
+}
+
+fn order_value(doc: &Doc<'_>, sets: &[&SelectionSet], value: &mut Value) {
     if matches!(value, Value::List(_) | Value::Object(_)) {
         // Every item of a list has the same selections: their shape is worked out once.
-        order_object(document, &Shape::of(document, sets), value);
+        order_object(doc, &Shape::of(doc, sets), value);
     }
 }
 
@@ -35,9 +78,9 @@ struct Shape<'a> {
 }
 
 impl<'a> Shape<'a> {
-    fn of(document: &'a ExecutableDocument, sets: &[&'a SelectionSet]) -> Self {
+    fn of(doc: &Doc<'a>, sets: &[&'a SelectionSet]) -> Self {
         Self {
-            keys: collect(document, sets),
+            keys: collect(doc, sets),
         }
     }
 
@@ -53,11 +96,11 @@ impl<'a> Shape<'a> {
     }
 }
 
-fn order_object(document: &ExecutableDocument, shape: &Shape<'_>, value: &mut Value) {
+fn order_object(doc: &Doc<'_>, shape: &Shape<'_>, value: &mut Value) {
     match value {
         Value::List(items) => {
             for item in items {
-                order_object(document, shape, item);
+                order_object(doc, shape, item);
             }
         }
         Value::Object(fields) => {
@@ -75,7 +118,7 @@ fn order_object(document: &ExecutableDocument, shape: &Shape<'_>, value: &mut Va
                 if let Some((_, sets)) = shape.keys.get(at)
                     && sets.iter().any(|set| !set.items.is_empty())
                 {
-                    order_value(document, sets, child);
+                    order_value(doc, sets, child);
                 }
             }
             if !ordered {
@@ -88,21 +131,19 @@ fn order_object(document: &ExecutableDocument, shape: &Shape<'_>, value: &mut Va
 
 type Keys<'a> = Vec<(&'a str, Vec<&'a SelectionSet>)>;
 
-fn collect<'a>(document: &'a ExecutableDocument, sets: &[&'a SelectionSet]) -> Keys<'a> {
+fn collect<'a>(doc: &Doc<'a>, sets: &[&'a SelectionSet]) -> Keys<'a> {
     let mut keys: Keys<'a> = Vec::new();
     for set in sets {
-        add(document, set, &mut keys, 0);
+        add(doc, set, &mut keys, 0);
     }
     keys
 }
 
-fn add<'a>(
-    document: &'a ExecutableDocument,
-    set: &'a SelectionSet,
-    keys: &mut Keys<'a>,
-    depth: usize,
-) {
+fn add<'a>(doc: &Doc<'a>, set: &'a SelectionSet, keys: &mut Keys<'a>, depth: usize) {
     for selection in &set.items {
+        if !doc.included(selection.node.directives()) {
+            continue;
+        }
         match &selection.node {
             Selection::Field(field) => {
                 let field = &field.node;
@@ -114,13 +155,14 @@ fn add<'a>(
                 }
             }
             Selection::InlineFragment(inline) => {
-                add(document, &inline.node.selection_set.node, keys, depth)
+                add(doc, &inline.node.selection_set.node, keys, depth)
             }
             Selection::FragmentSpread(spread) => {
                 if depth < MAX_FRAGMENT_DEPTH
-                    && let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node)
+                    && let Some(fragment) =
+                        doc.document.fragments.get(&spread.node.fragment_name.node)
                 {
-                    add(document, &fragment.node.selection_set.node, keys, depth + 1);
+                    add(doc, &fragment.node.selection_set.node, keys, depth + 1);
                 }
             }
         }
@@ -135,8 +177,26 @@ mod tests {
         let document = async_graphql::parser::parse_query(query).expect("parses");
         let (_, operation) = super::super::request::select(&document, None).expect("one");
         let mut data = Value::from_json(data).expect("a value");
-        super::order(&document, &operation.node, &mut data);
+        super::order(&document, &operation.node, None, &mut data);
         serde_json::to_string(&data).expect("JSON")
+    }
+
+    #[test]
+    fn a_selection_left_out_by_skip_or_include_does_not_place_its_key() {
+        let query = "query($yes: Boolean!) { session(id: 1) { \
+                     title @skip(if: $yes) id @include(if: false) ... @include(if: $yes) { id title } } }";
+        let document = async_graphql::parser::parse_query(query).expect("parses");
+        let (_, operation) = super::super::request::select(&document, None).expect("one");
+        let variables = async_graphql::Variables::from_json(serde_json::json!({ "yes": true }));
+        let mut data =
+            Value::from_json(serde_json::json!({ "session": { "title": "T", "id": "1" } }))
+                .expect("a value");
+        super::order(&document, &operation.node, Some(&variables), &mut data);
+        // As placed by the inline fragment, the first selections that count.
+        assert_eq!(
+            serde_json::to_string(&data).expect("JSON"),
+            r#"{"session":{"id":"1","title":"T"}}"#
+        );
     }
 
     #[test]

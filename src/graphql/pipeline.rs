@@ -215,6 +215,8 @@ impl Engine {
         // What null propagation needs afterwards, without keeping a copy of the parsed
         // document: the schema consumes it, and most answers need no fixing.
         let conditional = nulls::has_conditions(&document);
+        // Conditions decide the order of the answer's fields too (`order.rs`).
+        let conditions = conditional.then(|| variables.clone());
         let source = query.clone();
         let mut request = Request::new(query).variables(variables);
         if let Some(name) = &operation_name {
@@ -257,7 +259,12 @@ impl Engine {
             self.fix_nulls(&source, operation_name.as_deref(), &mut response);
         }
         if executed && let Some((_, operation)) = select(&shape, operation_name.as_deref()) {
-            order::order(&shape, &operation.node, &mut response.data);
+            order::order(
+                &shape,
+                &operation.node,
+                conditions.as_ref(),
+                &mut response.data,
+            );
         }
         let finished = Finished::from_response(response, executed, legacy);
         match candidate {
