@@ -10,6 +10,10 @@
 //! 136 ms). sea-orm has no per-statement switch, so [`all`] runs such a statement
 //! through sqlx as an unnamed statement, which PostgreSQL plans with its values every
 //! time, on the same pool and counted like every other statement.
+//!
+//! [`pg_rows`] also runs prepared statements ([`Plan::Prepared`], what sea-orm does) for
+//! callers that read many rows and decode them themselves, by column position, instead
+//! of through sea-orm's per-value look-ups by name (docs/PERFORMANCE.md, "Plain rows").
 
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
@@ -17,7 +21,10 @@ use sea_orm::{
     ConnAcquireErr, DatabaseConnection, DbBackend, DbErr, FromQueryResult, QueryResult, RuntimeErr,
     Statement, Values,
     metric::Info,
-    sqlx::{self, AssertSqlSafe, postgres::PgConnectOptions},
+    sqlx::{
+        self, AssertSqlSafe,
+        postgres::{PgConnectOptions, PgRow},
+    },
 };
 use sea_query_sqlx::SqlxValues;
 
@@ -50,6 +57,16 @@ fn observer(options: &Arc<PgConnectOptions>) -> Option<Observer> {
         .map(|(_, observe)| observe.clone())
 }
 
+/// How PostgreSQL plans a statement [`pg_rows`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// For its parameter values, on every run (an unnamed statement).
+    ForValues,
+    /// Prepared once per connection, as sea-orm prepares every statement (PostgreSQL may
+    /// settle on a generic plan after five runs).
+    Prepared,
+}
+
 /// The rows of `statement`, planned by PostgreSQL for its parameter values (see the
 /// module); on SQLite, which plans every statement with its values, the usual path.
 pub async fn all<T: FromQueryResult>(
@@ -59,6 +76,20 @@ pub async fn all<T: FromQueryResult>(
     if db.get_database_backend() != DbBackend::Postgres {
         return T::find_by_statement(statement).all(db).await;
     }
+    pg_rows(db, &statement, Plan::ForValues)
+        .await?
+        .into_iter()
+        .map(|row| T::from_query_result(&QueryResult::from(row), ""))
+        .collect()
+}
+
+/// The rows of `statement` on `db`, a PostgreSQL connection, as sqlx returns them;
+/// counted and observed like every statement sea-orm runs.
+pub async fn pg_rows(
+    db: &DatabaseConnection,
+    statement: &Statement,
+    plan: Plan,
+) -> Result<Vec<PgRow>, DbErr> {
     let pool = db.get_postgres_connection_pool();
     // Acquired first, as sea-orm does: waiting for a connection is not the statement, so
     // a pool timeout is neither timed nor counted as a failed statement.
@@ -70,18 +101,76 @@ pub async fn all<T: FromQueryResult>(
     let values = statement.values.clone().unwrap_or(Values(Vec::new()));
     let started = std::time::Instant::now();
     let result = sqlx::query_with(AssertSqlSafe(statement.sql.as_str()), SqlxValues(values))
-        .persistent(false)
+        .persistent(plan == Plan::Prepared)
         .fetch_all(&mut *conn)
         .await;
     if let Some(observe) = observer(&pool.connect_options()) {
         observe(&Info {
             elapsed: started.elapsed(),
-            statement: &statement,
+            statement,
             failed: result.is_err(),
         });
     }
-    let rows = result.map_err(|err| DbErr::Query(RuntimeErr::SqlxError(Arc::new(err))))?;
-    rows.into_iter()
-        .map(|row| T::from_query_result(&QueryResult::from(row), ""))
+    result.map_err(|err| DbErr::Query(RuntimeErr::SqlxError(Arc::new(err))))
+}
+
+/// One row of a result read by column position: [`decode`] finds each column by name
+/// and checks its type on the first row only, since every row of a result has the same
+/// columns (a look-up by name hashes the name, and a type check compares type lists, for
+/// every value: a fifth of a registrant page's work, docs/PERFORMANCE.md "Plain rows").
+pub struct Reader<'a> {
+    row: &'a PgRow,
+    at: &'a [usize],
+    checked: bool,
+}
+
+impl Reader<'_> {
+    /// The value of the `column`th of the names given to [`decode`].
+    pub fn get<'r, T>(&'r self, column: usize) -> Result<T, sqlx::Error>
+    where
+        T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+    {
+        use sqlx::Row;
+        let index = *self
+            .at
+            .get(column)
+            .ok_or_else(|| sqlx::Error::ColumnIndexOutOfBounds {
+                index: column,
+                len: self.at.len(),
+            })?;
+        if self.checked {
+            self.row.try_get(index)
+        } else {
+            self.row.try_get_unchecked(index)
+        }
+    }
+}
+
+/// `rows` decoded by `decode`, which reads the columns `names` by their place in it.
+pub fn decode<T>(
+    rows: &[PgRow],
+    names: &[&str],
+    decode: impl Fn(&Reader<'_>) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, DbErr> {
+    use sqlx::{Column, Row};
+    let fail = |err| DbErr::Query(RuntimeErr::SqlxError(Arc::new(err)));
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let at = names
+        .iter()
+        .map(|name| first.try_column(*name).map(Column::ordinal))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)?;
+    rows.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            decode(&Reader {
+                row,
+                at: &at,
+                checked: i == 0,
+            })
+            .map_err(fail)
+        })
         .collect()
 }

@@ -15,7 +15,7 @@ use sea_orm::{
 
 use super::{group_by, sql::Sql};
 use crate::{
-    db::planned,
+    db::planned::{self, Plan},
     entity::{enums::RegistrationType, session_registration, session_stats},
 };
 
@@ -122,6 +122,44 @@ impl RegistrantKey {
 }
 
 impl RegistrantRow {
+    /// The columns [`RegistrantRow::from_pg`] reads, in the order of its fields.
+    const PG_COLUMNS: [&str; 13] = [
+        "registration_id",
+        "session_id",
+        "event_ticket_id",
+        "user_id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone_number",
+        "attended",
+        "registered_at",
+        "registration_type",
+        "watch_time_seconds",
+        "sort_name",
+    ];
+
+    /// One row of a page statement on PostgreSQL, read by position (`db::planned::decode`).
+    fn from_pg(row: &planned::Reader<'_>) -> Result<Self, sea_orm::sqlx::Error> {
+        let registration_type: String = row.get(10)?;
+        Ok(Self {
+            registration_id: row.get(0)?,
+            session_id: row.get(1)?,
+            event_ticket_id: row.get(2)?,
+            user_id: row.get(3)?,
+            first_name: row.get(4)?,
+            last_name: row.get(5)?,
+            email: row.get(6)?,
+            phone_number: row.get(7)?,
+            attended: row.get(8)?,
+            registered_at: row.get(9)?,
+            registration_type: sea_orm::ActiveEnum::try_from_value(&registration_type)
+                .map_err(|err| sea_orm::sqlx::Error::Decode(err.to_string().into()))?,
+            watch_time_seconds: row.get(11)?,
+            sort_name: row.get(12)?,
+        })
+    }
+
     /// This row's key in `order`, for the cursor that resumes after it.
     pub fn key(&self, order: RegistrantOrder) -> RegistrantKey {
         match order {
@@ -387,8 +425,15 @@ pub async fn pages(
     let mut rows = Vec::new();
     for chunk in session_ids.chunks(SESSIONS_PER_STATEMENT) {
         let statement = page_statement(db.get_database_backend(), chunk, args, &lookup);
-        rows.extend(if args.filter.search.is_some() {
-            planned::all::<RegistrantRow>(db, statement).await?
+        rows.extend(if db.get_database_backend() == DbBackend::Postgres {
+            // A search is planned for its term (`db::planned`); every page is read by
+            // column position, its columns found once per statement.
+            let plan = match args.filter.search {
+                Some(_) => Plan::ForValues,
+                None => Plan::Prepared,
+            };
+            let found = planned::pg_rows(db, &statement, plan).await?;
+            planned::decode(&found, &RegistrantRow::PG_COLUMNS, RegistrantRow::from_pg)?
         } else {
             RegistrantRow::find_by_statement(statement).all(db).await?
         });
