@@ -1,12 +1,12 @@
 //! Sessions and what hangs off them: pages per event, stats, speakers, sponsors, assets.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::OnceLock};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
     DerivePartialModel, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, RelationTrait,
+    QuerySelect, QueryTrait, RelationTrait, Statement, Value, Values,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, WindowStatement},
 };
 
@@ -131,17 +131,8 @@ pub async fn find_for_viewer(
     id: i64,
     viewer_id: i64,
 ) -> Result<Option<Found>, DbErr> {
-    let backend = db.get_database_backend();
-    let mut query = session::Entity::find_by_id(id)
-        .find_also_related(event::Entity)
-        .into_query();
-    access::join_viewer(&mut query, backend, viewer_id);
-    query.expr_as(viewer_ticket("holder_user_id"), Alias::new("viewer_held"));
-    query.expr_as(
-        viewer_ticket("purchaser_user_id"),
-        Alias::new("viewer_purchased"),
-    );
-    let Some(row) = db.query_one_raw(backend.build(&query)).await? else {
+    let statement = find_for_viewer_statement(db.get_database_backend(), id, viewer_id);
+    let Some(row) = db.query_one_raw(statement).await? else {
         return Ok(None);
     };
     // The same prefixes `find_also_related` gives its two models.
@@ -158,6 +149,46 @@ pub async fn find_for_viewer(
             purchased: row.try_get("", "viewer_purchased")?,
         },
     }))
+}
+
+/// [`find_for_viewer`]'s statement. Its text is the same on every call, only its two
+/// ids differ: it is built once per backend (with stand-in ids) and then only given the
+/// ids (building it through sea-query was 7 % of a registrant page's work,
+/// docs/PERFORMANCE.md "Plain rows").
+fn find_for_viewer_statement(backend: DbBackend, id: i64, viewer_id: i64) -> Statement {
+    // Stand-ins no row has: ids are positive.
+    const ID: i64 = -7_000_001;
+    const VIEWER: i64 = -7_000_002;
+    static BUILT: [OnceLock<Statement>; 2] = [OnceLock::new(), OnceLock::new()];
+    let built = BUILT[usize::from(backend == DbBackend::Postgres)].get_or_init(|| {
+        let mut query = session::Entity::find_by_id(ID)
+            .find_also_related(event::Entity)
+            .into_query();
+        access::join_viewer(&mut query, backend, VIEWER);
+        query.expr_as(viewer_ticket("holder_user_id"), Alias::new("viewer_held"));
+        query.expr_as(
+            viewer_ticket("purchaser_user_id"),
+            Alias::new("viewer_purchased"),
+        );
+        backend.build(&query)
+    });
+    let values = built.values.as_ref().map(|values| {
+        Values(
+            values
+                .iter()
+                .map(|value| match value {
+                    Value::BigInt(Some(ID)) => Value::from(id),
+                    Value::BigInt(Some(VIEWER)) => Value::from(viewer_id),
+                    other => other.clone(),
+                })
+                .collect(),
+        )
+    });
+    Statement {
+        sql: built.sql.clone(),
+        values,
+        db_backend: backend,
+    }
 }
 
 /// The first registered ticket of the session whose `column` (holder or purchaser) is
