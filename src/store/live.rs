@@ -53,7 +53,8 @@ pub async fn figures(
         let mut sql = Sql::new(db.get_database_backend());
         sql.push(
             "SELECT s.id AS session_id, COALESCE(st.registered, 0) AS registered, \
-             COALESCE(st.interested, 0) AS interested, COALESCE(st.attendees, 0) AS attendees",
+             COALESCE(st.interested, 0) AS interested, COALESCE(st.attended, 0) AS attended, \
+             COALESCE(st.attendees, 0) AS attendees",
         );
         for column in VIDEO_COLUMNS.split(", ").map(str::trim) {
             match column {

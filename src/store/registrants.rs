@@ -8,15 +8,14 @@ use std::{
 use chrono::{DateTime, Utc};
 use migration::session_search;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, DbErr, DerivePartialModel, EntityTrait,
-    FromQueryResult, PartialModelTrait, QueryFilter, QuerySelect, QueryTrait,
-    sea_query::{Expr, ExprTrait},
+    DatabaseConnection, DbBackend, DbErr, DerivePartialModel, EntityTrait, FromQueryResult,
+    PartialModelTrait, QuerySelect, QueryTrait, sea_query::Expr,
 };
 
 use super::{group_by, sql::Sql};
 use crate::{
     db::planned::{self, Plan},
-    entity::{enums::RegistrationType, session_registration, session_stats},
+    entity::{enums::RegistrationType, session_registration},
 };
 
 /// Orders of a registrant page. Every order ends with the registration id, so it is total.
@@ -567,22 +566,11 @@ async fn counted(
     session_ids: &[i64],
     attended: Option<bool>,
 ) -> Result<HashMap<i64, i64>, DbErr> {
-    use session_stats::Column;
-    let registrations = || Expr::col(Column::Registered).add(Expr::col(Column::Interested));
-    let total = match attended {
-        None => registrations(),
-        Some(true) => Expr::col(Column::Attended),
-        Some(false) => registrations().sub(Expr::col(Column::Attended)),
-    };
-    let rows: Vec<(i64, i64)> = session_stats::Entity::find()
-        .select_only()
-        .column(Column::SessionId)
-        .expr(total)
-        .filter(Column::SessionId.is_in(session_ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().collect())
+    let stats = super::sessions::stats(db, session_ids).await?;
+    Ok(stats
+        .into_iter()
+        .map(|(id, row)| (id, row.registrations(attended)))
+        .collect())
 }
 
 /// One `UNION ALL` branch per indexed session (counted from its index alone) and one

@@ -5,8 +5,8 @@ use std::{collections::HashMap, sync::OnceLock};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
-    DerivePartialModel, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, RelationTrait, Statement, Value, Values,
+    DerivePartialModel, EntityTrait, FromQueryResult, IdenStatic, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, RelationTrait, Statement, Value, Values,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, WindowStatement},
 };
 
@@ -121,6 +121,16 @@ pub struct Found {
     pub viewer: Option<ViewerAccess>,
     /// The viewer's own registered tickets for the session.
     pub tickets: ViewerTickets,
+    /// The session's counters, when they were asked for ([`WithStats::Yes`]).
+    pub stats: Option<StatsRow>,
+}
+
+/// Whether [`find_for_viewer`] reads the session's counters too: a request that shows
+/// them (or counts registrants) then needs no statement of its own for them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WithStats {
+    No,
+    Yes,
 }
 
 /// A session and its event, with the viewer's rights and own tickets, in one statement:
@@ -130,8 +140,9 @@ pub async fn find_for_viewer(
     db: &DatabaseConnection,
     id: i64,
     viewer_id: i64,
+    with_stats: WithStats,
 ) -> Result<Option<Found>, DbErr> {
-    let statement = find_for_viewer_statement(db.get_database_backend(), id, viewer_id);
+    let statement = find_for_viewer_statement(db.get_database_backend(), id, viewer_id, with_stats);
     let Some(row) = db.query_one_raw(statement).await? else {
         return Ok(None);
     };
@@ -148,6 +159,16 @@ pub async fn find_for_viewer(
             held: row.try_get("", "viewer_held")?,
             purchased: row.try_get("", "viewer_purchased")?,
         },
+        stats: match with_stats {
+            WithStats::No => None,
+            WithStats::Yes => Some(StatsRow {
+                session_id: id,
+                registered: row.try_get("", "S_registered")?,
+                interested: row.try_get("", "S_interested")?,
+                attended: row.try_get("", "S_attended")?,
+                attendees: row.try_get("", "S_attendees")?,
+            }),
+        },
     }))
 }
 
@@ -155,12 +176,20 @@ pub async fn find_for_viewer(
 /// ids differ: it is built once per backend (with stand-in ids) and then only given the
 /// ids (building it through sea-query was 7 % of a registrant page's work,
 /// docs/PERFORMANCE.md "Plain rows").
-fn find_for_viewer_statement(backend: DbBackend, id: i64, viewer_id: i64) -> Statement {
+fn find_for_viewer_statement(
+    backend: DbBackend,
+    id: i64,
+    viewer_id: i64,
+    with_stats: WithStats,
+) -> Statement {
     // Stand-ins no row has: ids are positive.
     const ID: i64 = -7_000_001;
     const VIEWER: i64 = -7_000_002;
-    static BUILT: [OnceLock<Statement>; 2] = [OnceLock::new(), OnceLock::new()];
-    let built = BUILT[usize::from(backend == DbBackend::Postgres)].get_or_init(|| {
+    // One per backend and with or without the counters.
+    static BUILT: [OnceLock<Statement>; 4] = [const { OnceLock::new() }; 4];
+    let slot =
+        usize::from(backend == DbBackend::Postgres) * 2 + usize::from(with_stats == WithStats::Yes);
+    let built = BUILT[slot].get_or_init(|| {
         let mut query = session::Entity::find_by_id(ID)
             .find_also_related(event::Entity)
             .into_query();
@@ -170,6 +199,26 @@ fn find_for_viewer_statement(backend: DbBackend, id: i64, viewer_id: i64) -> Sta
             viewer_ticket("purchaser_user_id"),
             Alias::new("viewer_purchased"),
         );
+        if with_stats == WithStats::Yes {
+            // A session without a counter row has no registrations (as in [`stats`]).
+            query.left_join(
+                session_stats::Entity,
+                Expr::col((session_stats::Entity, session_stats::Column::SessionId))
+                    .equals((session::Entity, session::Column::Id)),
+            );
+            for column in [
+                session_stats::Column::Registered,
+                session_stats::Column::Interested,
+                session_stats::Column::Attended,
+                session_stats::Column::Attendees,
+            ] {
+                let counter = Expr::col((session_stats::Entity, column));
+                query.expr_as(
+                    Func::coalesce([counter, Expr::val(0i64)]),
+                    Alias::new(format!("S_{}", column.as_str())),
+                );
+            }
+        }
         backend.build(&query)
     });
     let values = built.values.as_ref().map(|values| {
@@ -370,7 +419,23 @@ pub struct StatsRow {
     pub session_id: i64,
     pub registered: i64,
     pub interested: i64,
+    /// Registrations marked attended.
+    pub attended: i64,
+    /// Distinct holders who attended.
     pub attendees: i64,
+}
+
+impl StatsRow {
+    /// How many registrations (registered or interested) have `attended` as their
+    /// attendance (any, when `None`).
+    pub fn registrations(&self, attended: Option<bool>) -> i64 {
+        let all = self.registered + self.interested;
+        match attended {
+            None => all,
+            Some(true) => self.attended,
+            Some(false) => all - self.attended,
+        }
+    }
 }
 
 /// Registered, interested and attended counts per session: one statement reading the

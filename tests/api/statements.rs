@@ -16,9 +16,9 @@ use crate::{fixture::*, helpers::TestApp};
 /// Statements of the sessions-table query below as an event admin: the event with the
 /// viewer and their event-admin assignments (1), session page (1), session count (1),
 /// stats (1), viewer tickets (1), viewer presence (1), speakers (1), speaker ticket
-/// types (1), sponsors (1), assets (1), asset creators (1), registrant pages (1),
-/// registrant counts (1).
-const SESSIONS_TABLE_STATEMENTS: u64 = 13;
+/// types (1), sponsors (1), assets (1), asset creators (1), registrant pages (1). The
+/// registrant counts are unsearched: the counters the stats statement reads answer them.
+const SESSIONS_TABLE_STATEMENTS: u64 = 12;
 
 const SESSIONS_TABLE: &str = r#"query($id: ID!) {
   event(id: $id) {
@@ -265,4 +265,53 @@ async fn a_registrant_search_counts_its_statements_like_any_other() {
     assert_eq!(generated["registeredHolderUsers"]["totalCount"], 3);
     assert_eq!(unsearched, 4);
     assert_eq!(searched, unsearched + 2);
+}
+
+/// A session read on its own brings its counters in the same statement when the
+/// selection shows them: `stats`, `attendeeCount` and the unsearched `totalCount`s
+/// (attended or not) add nothing to the statements of the same lists without them (the
+/// session's, and a page each). A searched total still counts on its own.
+#[tokio::test]
+async fn a_session_s_counters_come_with_the_session() {
+    let app = spawn_with_fixture().await;
+    let token = app.token(SUPER.0, SUPER.1);
+    let variables = json!({ "id": FULL_SESSION.to_string() });
+    let lists = |total: &str| {
+        format!(
+            "all: registeredHolderUsers(first: 2) {{ {total} nodes {{ email }} }}
+             joined: registeredHolderUsers(first: 2, attended: true) {{ {total} nodes {{ email }} }}
+             absent: registeredHolderUsers(first: 2, attended: false) {{ {total} nodes {{ email }} }}"
+        )
+    };
+    let query =
+        |fields: &str| format!("query($id: ID!) {{ session(id: $id) {{ title {fields} }} }}");
+    // Warm: the first request of a server also reads what later ones find cached.
+    app.count_statements(&token, &query(""), variables.clone())
+        .await;
+    let (uncounted, _) = app
+        .count_statements(&token, &query(&lists("")), variables.clone())
+        .await;
+    let counted = format!(
+        "stats {{ registeredCount interestedCount attendeeCount }} attendeeCount {}",
+        lists("totalCount")
+    );
+    let (with_counters, reply) = app
+        .count_statements(&token, &query(&counted), variables.clone())
+        .await;
+    assert!(reply.body.get("errors").is_none(), "{}", reply.body);
+    let session = &reply.data()["session"];
+    let total = |list: &str| session[list]["totalCount"].as_i64().unwrap_or(-1);
+    assert!(total("all") > 0, "the fixture's session has registrants");
+    assert_eq!(total("all"), total("joined") + total("absent"));
+    let searched = r#"found: registeredHolderUsers(first: 0, search: "a") { totalCount }"#;
+    let (with_search, _) = app
+        .count_statements(&token, &query(&format!("{counted} {searched}")), variables)
+        .await;
+    // The session, then one page per list.
+    assert_eq!(uncounted, 4);
+    assert_eq!(with_counters, uncounted);
+    assert!(
+        with_search > with_counters,
+        "{with_search} > {with_counters}"
+    );
 }

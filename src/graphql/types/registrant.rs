@@ -10,7 +10,7 @@ use crate::{
     error::AppResult,
     graphql::{
         batch::{Batch, leaf, related},
-        loaders::RegistrantCountKey,
+        loaders::{RegistrantCountKey, StatsKey},
         pagination::TotalCount,
         rows::PlainObject,
     },
@@ -174,6 +174,12 @@ pub struct RegistrantCount {
 
 impl TotalCount for RegistrantCount {
     async fn total(&self, ctx: &Context<'_>) -> AppResult<i64> {
+        if self.filter.search.is_none() {
+            // The counters answer it: the same load as the session's `stats` (one
+            // statement for both, or none when the session was read with them).
+            let (stats, _) = related(ctx, &self.batch, self.session_id, StatsKey, leaf).await?;
+            return Ok(stats.map_or(0, |stats| stats.registrations(self.filter.attended)));
+        }
         let key = |session_id| RegistrantCountKey {
             session_id,
             args: self.filter.clone(),
